@@ -1,0 +1,4 @@
+//! Tailor: per-visitor storefront personalization at the edge.
+
+pub mod condition;
+pub mod config;
