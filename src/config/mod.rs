@@ -1,5 +1,188 @@
 //! The merchant's config document: parsed, validated and compiled once per isolate.
+//!
+//! The document is JSON stored in KV under [`CONFIG_KEY`]. Compiling checks everything that
+//! could fail later (selectors, conditions, references between segments and slots), so that
+//! evaluating it per request cannot fail, only not match. Every problem is reported at once,
+//! each with its JSON path.
 
 mod error;
+pub(crate) mod read;
 
 pub use error::{describe_json, ConfigError};
+
+use serde_json::Value;
+
+use crate::content::Slot;
+use crate::segment::Segment;
+use read::ObjectReader;
+
+/// The KV key of the active config document.
+pub const CONFIG_KEY: &str = "config";
+
+/// A validated, compiled config.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The merchant's label for this version of the document (shown in logs and headers).
+    pub version: String,
+    /// Segment definitions, in document order.
+    pub segments: Vec<Segment>,
+    /// Slots, in document order (also the order their edits are registered).
+    pub slots: Vec<Slot>,
+}
+
+impl Config {
+    /// Parses and compiles a config document. `check_selector` is the rewriter's selector
+    /// parser: `lol_html` natively, the runtime's `HTMLRewriter` in the worker.
+    pub fn parse(
+        text: &str,
+        check_selector: &dyn Fn(&str) -> Result<(), String>,
+    ) -> Result<Self, Vec<ConfigError>> {
+        let document: Value = serde_json::from_str(text).map_err(|e| {
+            vec![ConfigError::new(
+                "(document)",
+                format!("not valid JSON: {e}"),
+            )]
+        })?;
+        Self::compile(&document, check_selector)
+    }
+
+    /// Compiles an already parsed document.
+    pub fn compile(
+        document: &Value,
+        check_selector: &dyn Fn(&str) -> Result<(), String>,
+    ) -> Result<Self, Vec<ConfigError>> {
+        let mut errors = Vec::new();
+        let mut reader = ObjectReader::new(document, "", &mut errors);
+        let _editor_schema = reader.value("$schema");
+        let version = match reader.value("version") {
+            None | Some(Value::Null) => "unversioned".to_string(),
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            Some(other) => {
+                errors.push(ConfigError::new(
+                    "version",
+                    format!(
+                        "expected a string or number, found {}",
+                        describe_json(other)
+                    ),
+                ));
+                String::new()
+            }
+        };
+        let segments: Vec<Segment> = reader
+            .optional_array("segments", &mut errors)
+            .into_iter()
+            .filter_map(|(path, value)| Segment::compile(value, &path, &mut errors))
+            .collect();
+        let slot_values = reader.optional_array("slots", &mut errors);
+        let slots: Vec<Slot> = slot_values
+            .iter()
+            .filter_map(|(path, value)| Slot::compile(value, path, check_selector, &mut errors))
+            .collect();
+        reader.finish(&mut errors);
+
+        check_unique(
+            "segments",
+            segments.iter().map(|s| s.id.as_str()),
+            &mut errors,
+        );
+        check_unique("slots", slots.iter().map(|s| s.id.as_str()), &mut errors);
+        for (index, slot) in slots.iter().enumerate() {
+            for (segment, _) in &slot.content {
+                if !segments.iter().any(|s| &s.id == segment) {
+                    errors.push(ConfigError::new(
+                        format!("slots[{index}].content.{segment}"),
+                        format!("no segment has the id {segment:?}"),
+                    ));
+                }
+            }
+        }
+
+        if errors.is_empty() {
+            Ok(Self {
+                version,
+                segments,
+                slots,
+            })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+fn check_unique<'a>(list: &str, ids: impl Iterator<Item = &'a str>, errors: &mut Vec<ConfigError>) {
+    let mut seen: Vec<&str> = Vec::new();
+    for (index, id) in ids.enumerate() {
+        if seen.contains(&id) {
+            errors.push(ConfigError::new(
+                format!("{list}[{index}].id"),
+                format!("{id:?} is used by another entry of {list}"),
+            ));
+        }
+        seen.push(id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept_any(_: &str) -> Result<(), String> {
+        Ok(())
+    }
+
+    fn errors_of(text: &str) -> Vec<String> {
+        match Config::parse(text, &accept_any) {
+            Ok(_) => Vec::new(),
+            Err(errors) => errors.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    #[test]
+    fn a_minimal_document_compiles() {
+        let config = Config::parse(
+            r#"{"version": 3, "segments": [{"id": "returning", "when": {"visitor.isReturning": true}}],
+                "slots": [{"id": "hero", "selector": "h1", "action": "setInnerContent",
+                           "content": {"returning": "Welcome back"}}]}"#,
+            &accept_any,
+        )
+        .expect("valid");
+        assert_eq!(config.version, "3");
+        assert_eq!(config.segments.len(), 1);
+        assert_eq!(config.slots.len(), 1);
+    }
+
+    #[test]
+    fn broken_documents_are_explained() {
+        assert_eq!(
+            errors_of("{oops"),
+            ["(document): not valid JSON: key must be a string at line 1 column 2"]
+        );
+        assert_eq!(
+            errors_of("[]"),
+            ["(document): expected an object, found an array of 0 items"]
+        );
+        assert_eq!(
+            errors_of(r#"{"segments": {}, "slots": [], "extra": 1}"#),
+            [
+                "segments: expected an array, found an object",
+                "extra: unknown field; expected one of: $schema, version, segments, slots",
+            ]
+        );
+    }
+
+    #[test]
+    fn references_and_duplicates_are_checked() {
+        let errors = errors_of(
+            r#"{"segments": [{"id": "a", "when": {}}, {"id": "a", "when": {}}],
+                "slots": [{"id": "s", "selector": "p", "action": "append", "content": {"ghost": "x"}}]}"#,
+        );
+        assert_eq!(
+            errors,
+            [
+                "segments[1].id: \"a\" is used by another entry of segments",
+                "slots[0].content.ghost: no segment has the id \"ghost\"",
+            ]
+        );
+    }
+}

@@ -1,0 +1,225 @@
+//! Reading fields out of a JSON object while tracking JSON paths, so that every mistake in the
+//! merchant's document is reported with where it is, and typos in field names are caught.
+
+use serde_json::{Map, Value};
+
+use super::{describe_json, ConfigError};
+
+/// A JSON object being read at `path`, collecting errors instead of stopping at the first.
+pub struct ObjectReader<'a> {
+    path: String,
+    fields: Option<&'a Map<String, Value>>,
+    known: Vec<&'static str>,
+}
+
+impl<'a> ObjectReader<'a> {
+    /// Starts reading `value` at `path`; a non-object is reported once.
+    pub fn new(value: &'a Value, path: &str, errors: &mut Vec<ConfigError>) -> Self {
+        let fields = value.as_object();
+        if fields.is_none() {
+            errors.push(ConfigError::new(
+                display_path(path),
+                format!("expected an object, found {}", describe_json(value)),
+            ));
+        }
+        Self {
+            path: path.to_string(),
+            fields,
+            known: Vec::new(),
+        }
+    }
+
+    /// The JSON path of a field of this object.
+    pub fn path_of(&self, key: &str) -> String {
+        child_path(&self.path, key)
+    }
+
+    /// A field's raw value, if present (and marks the field as known).
+    pub fn value(&mut self, key: &'static str) -> Option<&'a Value> {
+        if !self.known.contains(&key) {
+            self.known.push(key);
+        }
+        self.fields.and_then(|f| f.get(key))
+    }
+
+    /// A required string field.
+    pub fn required_str(&mut self, key: &'static str, errors: &mut Vec<ConfigError>) -> String {
+        self.value(key);
+        let missing = self.fields.is_some() && self.fields.is_some_and(|f| !f.contains_key(key));
+        if missing {
+            errors.push(ConfigError::new(self.path_of(key), "is required"));
+            return String::new();
+        }
+        self.optional_str(key, errors).unwrap_or_default()
+    }
+
+    /// An optional string field.
+    pub fn optional_str(
+        &mut self,
+        key: &'static str,
+        errors: &mut Vec<ConfigError>,
+    ) -> Option<String> {
+        match self.value(key)? {
+            Value::String(s) => Some(s.clone()),
+            Value::Null => None,
+            other => {
+                errors.push(ConfigError::new(
+                    self.path_of(key),
+                    format!("expected a string, found {}", describe_json(other)),
+                ));
+                None
+            }
+        }
+    }
+
+    /// An optional integer field.
+    pub fn optional_i64(
+        &mut self,
+        key: &'static str,
+        errors: &mut Vec<ConfigError>,
+    ) -> Option<i64> {
+        match self.value(key)? {
+            Value::Number(n) if n.is_i64() => n.as_i64(),
+            Value::Null => None,
+            other => {
+                errors.push(ConfigError::new(
+                    self.path_of(key),
+                    format!("expected a whole number, found {}", describe_json(other)),
+                ));
+                None
+            }
+        }
+    }
+
+    /// An optional array field, with the path of each item.
+    pub fn optional_array(
+        &mut self,
+        key: &'static str,
+        errors: &mut Vec<ConfigError>,
+    ) -> Vec<(String, &'a Value)> {
+        match self.value(key) {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(items)) => {
+                let base = self.path_of(key);
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| (format!("{base}[{i}]"), item))
+                    .collect()
+            }
+            Some(other) => {
+                errors.push(ConfigError::new(
+                    self.path_of(key),
+                    format!("expected an array, found {}", describe_json(other)),
+                ));
+                Vec::new()
+            }
+        }
+    }
+
+    /// Reports every field that no reader asked for: most likely a typo.
+    pub fn finish(self, errors: &mut Vec<ConfigError>) {
+        let Some(fields) = self.fields else { return };
+        for key in fields.keys() {
+            if !self.known.contains(&key.as_str()) {
+                let hint = closest(key, &self.known)
+                    .map(|k| format!(" (did you mean \"{k}\"?)"))
+                    .unwrap_or_default();
+                errors.push(ConfigError::new(
+                    child_path(&self.path, key),
+                    format!(
+                        "unknown field{hint}; expected one of: {}",
+                        self.known.join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+/// `parent.key`, or `key` at the top.
+pub fn child_path(parent: &str, key: &str) -> String {
+    if parent.is_empty() {
+        key.to_string()
+    } else {
+        format!("{parent}.{key}")
+    }
+}
+
+fn display_path(path: &str) -> &str {
+    if path.is_empty() {
+        "(document)"
+    } else {
+        path
+    }
+}
+
+/// The known name closest to a misspelt one, if any is close enough to suggest.
+fn closest<'k>(key: &str, known: &[&'k str]) -> Option<&'k str> {
+    known
+        .iter()
+        .map(|k| {
+            (
+                edit_distance(&key.to_ascii_lowercase(), &k.to_ascii_lowercase()),
+                *k,
+            )
+        })
+        .filter(|(d, _)| *d <= 2)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn unknown_fields_are_reported_with_a_suggestion() {
+        let doc = json!({"id": "x", "selecter": "#a"});
+        let mut errors = Vec::new();
+        let mut reader = ObjectReader::new(&doc, "slots[2]", &mut errors);
+        reader.required_str("id", &mut errors);
+        reader.required_str("selector", &mut errors);
+        reader.finish(&mut errors);
+        let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            messages,
+            [
+                "slots[2].selector: is required",
+                "slots[2].selecter: unknown field (did you mean \"selector\"?); expected one of: id, selector",
+            ]
+        );
+    }
+
+    #[test]
+    fn wrong_types_name_what_was_found() {
+        let doc = json!({"priority": "high", "name": 3});
+        let mut errors = Vec::new();
+        let mut reader = ObjectReader::new(&doc, "segments[0]", &mut errors);
+        assert_eq!(reader.optional_i64("priority", &mut errors), None);
+        assert_eq!(reader.optional_str("name", &mut errors), None);
+        assert_eq!(
+            errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            [
+                "segments[0].priority: expected a whole number, found \"high\"",
+                "segments[0].name: expected a string, found 3",
+            ]
+        );
+    }
+}

@@ -1,0 +1,180 @@
+//! The edge shell: the only code that touches the Workers runtime.
+//!
+//! For each request it extracts the facts, starts the origin fetch, the config load (cached
+//! per isolate) and the profile read together, asks the core to decide, and hands the origin's
+//! body stream to the runtime's `HTMLRewriter` with the plan. Every failure serves the
+//! origin's response unchanged.
+
+mod demo;
+mod html_rewriter;
+mod origin;
+mod settings;
+mod store;
+
+use futures_util::future::join3;
+use wasm_bindgen::JsValue;
+use web_sys::{Headers, Request, Response, ResponseInit};
+use worker::{console_error, console_log, event, Context, Env};
+
+use crate::decision::{decide, Decision};
+use crate::request::{parse_cookie_header, RequestFacts};
+use crate::response::{check_origin_response, check_request, header_changes};
+use crate::visitor::{Visitor, VISITOR_ID_BYTES};
+use settings::Settings;
+
+/// Name of the Workers KV binding holding config and profiles.
+pub const KV_BINDING: &str = "TAILOR_KV";
+
+#[event(fetch)]
+async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    Ok(handle(request, env).await)
+}
+
+async fn handle(request: Request, env: Env) -> Response {
+    let settings = Settings::from_env(&env);
+    let headers = request.headers();
+    let header = |name: &str| headers.get(name).ok().flatten();
+    let facts = RequestFacts {
+        method: request.method(),
+        url: request.url(),
+        cookies: header("cookie")
+            .map(|h| parse_cookie_header(&h))
+            .unwrap_or_default(),
+        user_agent: header("user-agent"),
+        accept_language: header("accept-language"),
+        referrer: header("referer"),
+        now_ms: js_sys::Date::now() as u64,
+    };
+
+    if settings.demo {
+        if let Some(name) = facts.path().strip_prefix(demo::PERSONA_PATH) {
+            return demo::switch_persona(&env, &settings, &facts, name).await;
+        }
+    }
+
+    if let Err(reason) = check_request(
+        &facts.method,
+        header("upgrade").as_deref(),
+        header("range").as_deref(),
+    ) {
+        console_log!("tailor: pass-through ({}) {}", reason.label(), facts.path());
+        return pass_through(&env, &settings, &request).await;
+    }
+
+    let mut fresh = [0u8; VISITOR_ID_BYTES];
+    if let Err(e) = getrandom::fill(&mut fresh) {
+        console_error!("tailor: no randomness ({e}): serving the origin unchanged");
+        return pass_through(&env, &settings, &request).await;
+    }
+    let visitor = Visitor::identify(&facts, fresh);
+
+    // NOTE: the three waits overlap; a warm isolate has the config cached, so the profile is
+    // the only KV read, and new visitors (no profile yet) make none.
+    let profile_read = async {
+        if visitor.is_new {
+            None
+        } else {
+            store::profile(&env, &settings, &visitor.id).await
+        }
+    };
+    let (origin, config, profile) = join3(
+        origin::fetch(&env, &settings, &request),
+        store::config(&env, &settings, js_sys::Date::now()),
+        profile_read,
+    )
+    .await;
+
+    let origin = match origin {
+        Ok(response) => response,
+        Err(reason) => return origin_unreachable(&reason),
+    };
+    let origin_headers = origin.headers();
+    let origin_header = |name: &str| origin_headers.get(name).ok().flatten();
+    let content_type = origin_header("content-type");
+    if let Err(reason) = check_origin_response(
+        origin.status(),
+        content_type.as_deref(),
+        origin_header("content-range").as_deref(),
+    ) {
+        console_log!("tailor: pass-through ({}) {}", reason.label(), facts.path());
+        return origin;
+    }
+    let Some(config) = config else {
+        return origin;
+    };
+
+    let decision = decide(&config, &facts, &visitor, profile.as_ref());
+    let is_head = facts.method.eq_ignore_ascii_case("HEAD");
+    respond(origin, &decision, is_head)
+}
+
+/// Builds the visitor's response from the origin's: rewritten as it streams when the plan
+/// has edits, with our headers, or the origin's response itself when nothing changes.
+fn respond(origin: Response, decision: &Decision, is_head: bool) -> Response {
+    let body_changes = !decision.plan.is_empty();
+    let changes = header_changes(&decision.response, body_changes);
+    if changes.is_empty() {
+        return origin;
+    }
+    let source = if body_changes && !is_head {
+        match html_rewriter::rewrite(&decision.plan, &origin) {
+            Ok(rewritten) => rewritten,
+            Err(reason) => {
+                console_error!(
+                    "tailor: rewriter unavailable ({reason}): serving the origin unchanged"
+                );
+                return origin;
+            }
+        }
+    } else {
+        // A second handle on the same JS object (not `Response.clone()`, which tees the body).
+        Clone::clone(&origin)
+    };
+    let rebuilt = (|| -> Result<Response, JsValue> {
+        let headers = Headers::new_with_headers(&source.headers())?;
+        for name in &changes.remove {
+            headers.delete(name)?;
+        }
+        for (name, value) in &changes.set {
+            headers.set(name, value)?;
+        }
+        for (name, value) in &changes.append {
+            headers.append(name, value)?;
+        }
+        let init = ResponseInit::new();
+        init.set_status(source.status());
+        init.set_status_text(&source.status_text());
+        init.set_headers(&headers);
+        Response::new_with_opt_readable_stream_and_init(source.body().as_ref(), &init)
+    })();
+    match rebuilt {
+        Ok(response) => response,
+        Err(e) => {
+            console_error!(
+                "tailor: could not build the response ({}): serving the origin unchanged",
+                html_rewriter::describe(e)
+            );
+            origin
+        }
+    }
+}
+
+async fn pass_through(env: &Env, settings: &Settings, request: &Request) -> Response {
+    match origin::fetch(env, settings, request).await {
+        Ok(response) => response,
+        Err(reason) => origin_unreachable(&reason),
+    }
+}
+
+/// The origin could not be reached at all: there are no origin bytes to fall back to, so
+/// answer as a gateway does.
+fn origin_unreachable(reason: &str) -> Response {
+    console_error!("tailor: origin unreachable: {reason}");
+    let init = ResponseInit::new();
+    init.set_status(502);
+    Response::new_with_opt_str_and_init(
+        Some("Bad gateway: the storefront could not be reached."),
+        &init,
+    )
+    .unwrap_or_else(|_| Response::error())
+}

@@ -1,0 +1,63 @@
+//! The origin: the merchant's storefront at `ORIGIN`, or the embedded demo storefront (Workers
+//! Static Assets) when `ORIGIN` is unset. Requests are forwarded as they came, bodies as
+//! streams, redirects handed back to the browser.
+
+use js_sys::{Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Request, RequestInit, RequestRedirect, Response, Url};
+use worker::Env;
+
+use super::html_rewriter::describe;
+use super::settings::Settings;
+
+/// Name of the Workers Static Assets binding holding the demo storefront.
+pub const ASSETS_BINDING: &str = "ASSETS";
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = fetch)]
+    fn global_fetch(request: &Request) -> Promise;
+
+    /// A service binding such as `ASSETS`.
+    type FetcherBinding;
+
+    #[wasm_bindgen(method, catch, js_name = fetch)]
+    fn fetch(this: &FetcherBinding, request: &Request) -> Result<Promise, JsValue>;
+}
+
+/// Fetches the origin's response for `request`.
+pub async fn fetch(env: &Env, settings: &Settings, request: &Request) -> Result<Response, String> {
+    let promise = match &settings.origin {
+        Some(origin) => global_fetch(&origin_request(origin, request)?),
+        None => {
+            let assets = Reflect::get(env, &ASSETS_BINDING.into())
+                .ok()
+                .filter(|b| !b.is_undefined())
+                .ok_or_else(|| {
+                    format!("neither ORIGIN nor the {ASSETS_BINDING} binding is configured")
+                })?;
+            assets
+                .unchecked_into::<FetcherBinding>()
+                .fetch(request)
+                .map_err(describe)?
+        }
+    };
+    let response = JsFuture::from(promise).await.map_err(describe)?;
+    Ok(response.unchecked_into())
+}
+
+/// The same request, addressed to the origin: same method, headers and body stream; the
+/// origin's redirects are passed to the browser rather than followed here.
+fn origin_request(origin: &str, request: &Request) -> Result<Request, String> {
+    let url = Url::new(&request.url()).map_err(describe)?;
+    let target = format!("{origin}{}{}", url.pathname(), url.search());
+    let init = RequestInit::new();
+    init.set_method(&request.method());
+    init.set_headers(&request.headers());
+    if let Some(body) = request.body() {
+        init.set_body(&body);
+    }
+    init.set_redirect(RequestRedirect::Manual);
+    Request::new_with_str_and_init(&target, &init).map_err(describe)
+}

@@ -1,0 +1,125 @@
+//! Workers KV: the merchant's config (compiled once per isolate and cached briefly) and the
+//! visitor's profile (one read per page view, with a time budget).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use futures_util::future::{select, Either};
+use futures_util::pin_mut;
+use worker::{console_error, console_log, console_warn, Delay, Env, KvStore};
+
+use super::html_rewriter::check_selector;
+use super::settings::Settings;
+use crate::config::{Config, CONFIG_KEY};
+use crate::visitor::{profile_key, Profile, VisitorId};
+
+/// The config as last loaded in this isolate; `None` means "missing or invalid": the isolate
+/// serves pages unchanged until the next load.
+struct Cached {
+    loaded_at_ms: f64,
+    config: Option<Rc<Config>>,
+}
+
+thread_local! {
+    // NOTE: a Workers isolate is single-threaded; this lives as long as the isolate.
+    static CONFIG: RefCell<Option<Cached>> = const { RefCell::new(None) };
+}
+
+/// The active config: from this isolate's cache while it is fresh, else from KV (parsed,
+/// validated and compiled once, then cached, valid or not, for `config_ttl`).
+pub async fn config(env: &Env, settings: &Settings, now_ms: f64) -> Option<Rc<Config>> {
+    let fresh = CONFIG.with_borrow(|cached| {
+        cached
+            .as_ref()
+            .filter(|c| now_ms - c.loaded_at_ms < settings.config_ttl_ms)
+            .map(|c| c.config.clone())
+    });
+    if let Some(config) = fresh {
+        return config;
+    }
+    let config = load_config(env, settings).await.map(Rc::new);
+    CONFIG.with_borrow_mut(|cached| {
+        *cached = Some(Cached {
+            loaded_at_ms: now_ms,
+            config: config.clone(),
+        });
+    });
+    config
+}
+
+async fn load_config(env: &Env, settings: &Settings) -> Option<Config> {
+    let text = match read(env, CONFIG_KEY, settings.kv_timeout).await {
+        Ok(Some(text)) => text,
+        Ok(None) => {
+            console_warn!(
+                "tailor: no config in KV under {CONFIG_KEY:?}: pages are served unchanged"
+            );
+            return None;
+        }
+        Err(reason) => {
+            console_error!("tailor: config not loaded ({reason}): pages are served unchanged");
+            return None;
+        }
+    };
+    match Config::parse(&text, &check_selector) {
+        Ok(config) => {
+            console_log!(
+                "tailor: config {} loaded: {} segments, {} slots",
+                config.version,
+                config.segments.len(),
+                config.slots.len()
+            );
+            Some(config)
+        }
+        Err(errors) => {
+            let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
+            console_error!(
+                "tailor: config in KV is invalid, pages are served unchanged; {} error(s): {}",
+                list.len(),
+                list.join("; ")
+            );
+            None
+        }
+    }
+}
+
+/// The visitor's profile, or `None` (anonymous, unreadable, malformed or too slow: all logged
+/// except the first).
+pub async fn profile(env: &Env, settings: &Settings, id: &VisitorId) -> Option<Profile> {
+    let key = profile_key(id);
+    match read(env, &key, settings.kv_timeout).await {
+        Ok(None) => None,
+        Ok(Some(text)) => match Profile::parse(&text) {
+            Ok(profile) => Some(profile),
+            Err(reason) => {
+                console_warn!("tailor: ignoring profile {key}: {reason}");
+                None
+            }
+        },
+        Err(reason) => {
+            console_warn!(
+                "tailor: profile {key} not read ({reason}): visitor treated as anonymous"
+            );
+            None
+        }
+    }
+}
+
+/// Reads a text value from the `TAILOR_KV` namespace within `timeout`.
+pub async fn read(env: &Env, key: &str, timeout: Duration) -> Result<Option<String>, String> {
+    let kv: KvStore = env
+        .kv(super::KV_BINDING)
+        .map_err(|e| format!("KV binding {} unavailable: {e}", super::KV_BINDING))?;
+    let get = kv.get(key).text();
+    let delay = Delay::from(timeout);
+    pin_mut!(get);
+    pin_mut!(delay);
+    match select(get, delay).await {
+        Either::Left((result, _)) => result.map_err(|e| format!("KV read failed: {e}")),
+        Either::Right(_) => Err(format!(
+            "KV read took longer than {} ms",
+            timeout.as_millis()
+        )),
+    }
+}

@@ -1,0 +1,136 @@
+//! The facts of one request that the core decides on, extracted by the edge shell (or built by
+//! tests and the CLI): method, URL, the few headers that matter, cookies, and the time.
+//!
+//! Nothing here touches the runtime, so the whole pipeline can be driven natively.
+
+use serde::{Deserialize, Serialize};
+
+/// Everything the core needs to know about one incoming request.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RequestFacts {
+    /// HTTP method, upper case (`GET`).
+    pub method: String,
+    /// The full URL as the visitor requested it.
+    pub url: String,
+    /// Cookies sent by the browser, in header order (duplicates kept; the first wins on lookup).
+    pub cookies: Vec<(String, String)>,
+    /// `User-Agent` header, if any.
+    pub user_agent: Option<String>,
+    /// `Accept-Language` header, if any.
+    pub accept_language: Option<String>,
+    /// `Referer` header, if any.
+    pub referrer: Option<String>,
+    /// Milliseconds since the Unix epoch, from the runtime's clock.
+    pub now_ms: u64,
+}
+
+impl RequestFacts {
+    /// Facts for a `GET` of `url` at `now_ms`, with cookies parsed from a `Cookie` header.
+    pub fn get(url: &str, cookie_header: Option<&str>, now_ms: u64) -> Self {
+        Self {
+            method: "GET".to_string(),
+            url: url.to_string(),
+            cookies: cookie_header.map(parse_cookie_header).unwrap_or_default(),
+            now_ms,
+            ..Self::default()
+        }
+    }
+
+    /// The value of the first cookie named `name`.
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        self.cookies
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Whether the visitor reached us over https (the `Secure` cookie flag depends on it).
+    pub fn is_https(&self) -> bool {
+        self.url
+            .get(..8)
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+    }
+
+    /// The URL's path, `/` when the URL has none or cannot be read.
+    pub fn path(&self) -> &str {
+        let after_scheme = match self.url.find("://") {
+            Some(i) => &self.url[i + 3..],
+            None => self.url.as_str(),
+        };
+        let path_and_rest = match after_scheme.find('/') {
+            Some(i) => &after_scheme[i..],
+            None => return "/",
+        };
+        let end = path_and_rest
+            .find(['?', '#'])
+            .unwrap_or(path_and_rest.len());
+        &path_and_rest[..end]
+    }
+}
+
+/// Parses a `Cookie` request header into name/value pairs.
+///
+/// Tolerant by design: browsers and other scripts on the storefront write cookies we do not
+/// control, so malformed pairs are skipped rather than failing the request. Values keep their
+/// raw form; surrounding double quotes are removed.
+pub fn parse_cookie_header(header: &str) -> Vec<(String, String)> {
+    header
+        .split(';')
+        .filter_map(|pair| {
+            let (name, value) = pair.split_once('=')?;
+            let name = name.trim();
+            if name.is_empty() {
+                return None;
+            }
+            let value = value.trim();
+            let value = value
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .unwrap_or(value);
+            Some((name.to_string(), value.to_string()))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookie_header_is_parsed_tolerantly() {
+        let cookies = parse_cookie_header(" a=1; ; =orphan; novalue; b=\"quoted\";c=x=y ;a=2");
+        assert_eq!(
+            cookies,
+            vec![
+                ("a".into(), "1".into()),
+                ("b".into(), "quoted".into()),
+                ("c".into(), "x=y".into()),
+                ("a".into(), "2".into()),
+            ]
+        );
+        let facts = RequestFacts::get("https://shop.test/", Some("a=1; a=2"), 0);
+        assert_eq!(facts.cookie("a"), Some("1"), "first cookie of a name wins");
+        assert_eq!(facts.cookie("missing"), None);
+    }
+
+    #[test]
+    fn path_and_scheme_come_from_the_url() {
+        let cases = [
+            (
+                "https://shop.test/products/boot?x=1#top",
+                "/products/boot",
+                true,
+            ),
+            ("http://shop.test", "/", false),
+            ("HTTPS://shop.test/a", "/a", true),
+            ("http://127.0.0.1:8787/cart#x", "/cart", false),
+            ("garbage", "/", false),
+        ];
+        for (url, path, https) in cases {
+            let facts = RequestFacts::get(url, None, 0);
+            assert_eq!(facts.path(), path, "path of {url}");
+            assert_eq!(facts.is_https(), https, "scheme of {url}");
+        }
+    }
+}

@@ -1,0 +1,265 @@
+//! The response side of a decision: whether an origin response may be personalized at all,
+//! and which headers change when it is (cookies, caching, headers a rewritten body
+//! invalidates).
+
+use serde::Serialize;
+
+use crate::visitor::{VisitorId, VISITOR_COOKIE, VISITOR_COOKIE_MAX_AGE_SECS};
+
+/// Cookies to set with the response.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ResponsePlan {
+    /// Complete `Set-Cookie` header values, added beside any the origin set.
+    pub set_cookies: Vec<String>,
+}
+
+/// `Cache-Control` for any response we personalized or that carries our cookies.
+///
+/// NOTE: `private` keeps shared caches (CDNs, proxies) from storing a page made for one
+/// visitor; `no-cache` makes the browser revalidate so a stale decision is not replayed.
+/// `Vary: Cookie` would not do: the storefront's own cookies vary per visitor anyway, so it
+/// would fragment shared caches without making them safe.
+pub const PERSONAL_CACHE_CONTROL: &str = "private, no-cache";
+
+/// Headers that describe the origin's exact bytes and are wrong once the body is rewritten.
+pub const HEADERS_INVALIDATED_BY_REWRITE: [&str; 5] = [
+    "content-length",
+    "etag",
+    "last-modified",
+    "content-md5",
+    "accept-ranges",
+];
+
+/// The `Set-Cookie` value that issues a visitor id.
+pub fn visitor_cookie(id: &VisitorId, https: bool) -> String {
+    let secure = if https { "; Secure" } else { "" };
+    format!(
+        "{VISITOR_COOKIE}={id}; Path=/; Max-Age={VISITOR_COOKIE_MAX_AGE_SECS}; HttpOnly; SameSite=Lax{secure}"
+    )
+}
+
+/// Why a request or response is passed through untouched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PassThrough {
+    /// Not a `GET` or `HEAD`.
+    Method,
+    /// A WebSocket upgrade.
+    Upgrade,
+    /// A range request: the client wants exact bytes of the origin's body.
+    Range,
+    /// The origin did not answer `200`.
+    Status,
+    /// The origin's body is not `text/html`.
+    ContentType,
+}
+
+impl PassThrough {
+    /// A short label for logs and debug headers.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Method => "method",
+            Self::Upgrade => "websocket upgrade",
+            Self::Range => "range request",
+            Self::Status => "origin status",
+            Self::ContentType => "not html",
+        }
+    }
+}
+
+/// Decides from the request alone whether it can be personalized.
+pub fn check_request(
+    method: &str,
+    upgrade: Option<&str>,
+    range: Option<&str>,
+) -> Result<(), PassThrough> {
+    if !(method.eq_ignore_ascii_case("GET") || method.eq_ignore_ascii_case("HEAD")) {
+        return Err(PassThrough::Method);
+    }
+    if upgrade.is_some_and(|u| !u.trim().is_empty()) {
+        return Err(PassThrough::Upgrade);
+    }
+    if range.is_some() {
+        return Err(PassThrough::Range);
+    }
+    Ok(())
+}
+
+/// Decides from the origin's status and headers whether its response can be personalized.
+pub fn check_origin_response(
+    status: u16,
+    content_type: Option<&str>,
+    content_range: Option<&str>,
+) -> Result<(), PassThrough> {
+    if status != 200 || content_range.is_some() {
+        return Err(PassThrough::Status);
+    }
+    if !content_type.is_some_and(is_html) {
+        return Err(PassThrough::ContentType);
+    }
+    Ok(())
+}
+
+/// `text/html`, with any parameters, in any case.
+pub fn is_html(content_type: &str) -> bool {
+    content_type
+        .split(';')
+        .next()
+        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("text/html"))
+}
+
+/// The `charset` parameter of a `Content-Type`, if any.
+pub fn charset(content_type: &str) -> Option<&str> {
+    content_type.split(';').skip(1).find_map(|param| {
+        let (name, value) = param.split_once('=')?;
+        name.trim()
+            .eq_ignore_ascii_case("charset")
+            .then(|| value.trim().trim_matches('"'))
+    })
+}
+
+/// How the origin's headers change.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HeaderChanges {
+    /// Header names to delete.
+    pub remove: Vec<&'static str>,
+    /// Headers to set, replacing any value.
+    pub set: Vec<(&'static str, String)>,
+    /// Headers to add beside existing ones (`Set-Cookie`).
+    pub append: Vec<(&'static str, String)>,
+}
+
+impl HeaderChanges {
+    /// True when the origin's headers stay exactly as they are.
+    pub fn is_empty(&self) -> bool {
+        self.remove.is_empty() && self.set.is_empty() && self.append.is_empty()
+    }
+}
+
+/// The header changes for a response whose body is rewritten (`body_changes`) and that
+/// carries `plan`'s cookies. Nothing changes when neither applies.
+pub fn header_changes(plan: &ResponsePlan, body_changes: bool) -> HeaderChanges {
+    let mut changes = HeaderChanges::default();
+    if body_changes {
+        changes.remove.extend(HEADERS_INVALIDATED_BY_REWRITE);
+    }
+    if body_changes || !plan.set_cookies.is_empty() {
+        changes
+            .set
+            .push(("cache-control", PERSONAL_CACHE_CONTROL.to_string()));
+    }
+    changes.append.extend(
+        plan.set_cookies
+            .iter()
+            .map(|cookie| ("set-cookie", cookie.clone())),
+    );
+    changes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_get_and_head_requests_are_personalized() {
+        assert_eq!(check_request("GET", None, None), Ok(()));
+        assert_eq!(check_request("head", None, None), Ok(()));
+        assert_eq!(check_request("POST", None, None), Err(PassThrough::Method));
+        assert_eq!(
+            check_request("GET", Some("websocket"), None),
+            Err(PassThrough::Upgrade)
+        );
+        assert_eq!(
+            check_request("GET", None, Some("bytes=0-9")),
+            Err(PassThrough::Range)
+        );
+    }
+
+    #[test]
+    fn only_ok_html_responses_are_personalized() {
+        let cases = [
+            (200, Some("text/html; charset=utf-8"), None, Ok(())),
+            (200, Some("TEXT/HTML"), None, Ok(())),
+            (
+                200,
+                Some("application/json"),
+                None,
+                Err(PassThrough::ContentType),
+            ),
+            (
+                200,
+                Some("text/html-ish"),
+                None,
+                Err(PassThrough::ContentType),
+            ),
+            (200, None, None, Err(PassThrough::ContentType)),
+            (
+                206,
+                Some("text/html"),
+                Some("bytes 0-9/99"),
+                Err(PassThrough::Status),
+            ),
+            (304, Some("text/html"), None, Err(PassThrough::Status)),
+            (301, Some("text/html"), None, Err(PassThrough::Status)),
+            (500, Some("text/html"), None, Err(PassThrough::Status)),
+        ];
+        for (status, content_type, range, expected) in cases {
+            assert_eq!(
+                check_origin_response(status, content_type, range),
+                expected,
+                "{status} {content_type:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn charset_is_read_from_content_type() {
+        assert_eq!(charset("text/html; charset=ISO-8859-1"), Some("ISO-8859-1"));
+        assert_eq!(charset("text/html;Charset=\"utf-8\""), Some("utf-8"));
+        assert_eq!(charset("text/html"), None);
+    }
+
+    #[test]
+    fn rewritten_pages_lose_validators_and_become_private() {
+        let plan = ResponsePlan {
+            set_cookies: vec!["a=1".into()],
+        };
+        let changes = header_changes(&plan, true);
+        assert!(changes.remove.contains(&"content-length"));
+        assert!(changes.remove.contains(&"etag"));
+        assert_eq!(
+            changes.set,
+            [("cache-control", PERSONAL_CACHE_CONTROL.to_string())]
+        );
+        assert_eq!(changes.append, [("set-cookie", "a=1".to_string())]);
+    }
+
+    #[test]
+    fn untouched_pages_keep_their_headers() {
+        assert!(header_changes(&ResponsePlan::default(), false).is_empty());
+        let cookie_only = header_changes(
+            &ResponsePlan {
+                set_cookies: vec!["a=1".into()],
+            },
+            false,
+        );
+        assert!(
+            cookie_only.remove.is_empty(),
+            "the body is the origin's: keep its length"
+        );
+        assert_eq!(
+            cookie_only.set.len(),
+            1,
+            "but a cookie-carrying page is private"
+        );
+    }
+
+    #[test]
+    fn the_visitor_cookie_is_http_only_lax_and_secure_on_https() {
+        let id = VisitorId::from_random([1; 16]);
+        let https = visitor_cookie(&id, true);
+        assert!(https.contains("HttpOnly") && https.contains("SameSite=Lax"));
+        assert!(https.ends_with("; Secure"));
+        assert!(!visitor_cookie(&id, false).contains("Secure"));
+        assert!(https.contains("Max-Age=34560000"));
+    }
+}

@@ -1,0 +1,49 @@
+//! The visitor's attributes: one JSON object, built once per request, that segment conditions
+//! (GrowthBook syntax, dotted paths) are evaluated against.
+
+use serde_json::{json, Map, Value};
+
+use super::{Profile, Visitor};
+use crate::request::RequestFacts;
+
+/// Builds the attribute object for a request.
+///
+/// Layout: `page.*` (this request), `visitor.*` (identity and visit state) and `profile.*`
+/// (the stored profile, as the merchant wrote it; empty for anonymous visitors).
+pub fn attributes(request: &RequestFacts, visitor: &Visitor, profile: Option<&Profile>) -> Value {
+    json!({
+        "page": {
+            "path": request.path(),
+            "url": request.url,
+        },
+        "visitor": {
+            "id": visitor.id.as_str(),
+            "isNew": visitor.is_new,
+            "isReturning": !visitor.is_new,
+            "hasProfile": profile.is_some(),
+        },
+        "profile": profile.map(|p| Value::Object(p.fields().clone())).unwrap_or(Value::Object(Map::new())),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::visitor::VISITOR_COOKIE;
+
+    #[test]
+    fn attributes_expose_page_visitor_and_profile() {
+        let request = RequestFacts::get(
+            "https://shop.test/cart?x=1",
+            Some(&format!("{VISITOR_COOKIE}=AAAAAAAAAAAAAAAAAAAAAA")),
+            0,
+        );
+        let visitor = Visitor::identify(&request, [0; 16]);
+        let profile = Profile::parse(r#"{"firstName":"Ada"}"#).ok();
+        let attrs = attributes(&request, &visitor, profile.as_ref());
+        assert_eq!(attrs["page"]["path"], "/cart");
+        assert_eq!(attrs["visitor"]["isReturning"], true);
+        assert_eq!(attrs["visitor"]["hasProfile"], true);
+        assert_eq!(attrs["profile"]["firstName"], "Ada");
+    }
+}
