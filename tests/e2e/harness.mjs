@@ -1,0 +1,135 @@
+// End-to-end harness: the real built Wasm (build/worker/shim.mjs) in workerd via Miniflare,
+// in front of an origin on loopback, requested over real HTTP so streaming and compression
+// are what a browser would see.
+import http from "node:http";
+import { after } from "node:test";
+import { Miniflare } from "miniflare";
+import { ROOT } from "../../scripts/fixtures.mjs";
+import { join } from "node:path";
+
+// NOTE: node --test runs each file in its own process; everything started here is stopped
+// after the file's tests, and on exit too, so a failing `before` can't leave a hang behind.
+const cleanups = [];
+after(async () => {
+  while (cleanups.length) await cleanups.pop()();
+});
+process.on("exit", () => {
+  for (const cleanup of cleanups) cleanup();
+});
+
+/** Starts a loopback HTTP server with `handler`; closed after the test file. */
+export async function startServer(handler) {
+  const server = http.createServer(handler);
+  server.keepAliveTimeout = 1;
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  cleanups.push(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  return `http://127.0.0.1:${server.address().port}`;
+}
+
+// Stand-ins for a KV namespace that misbehaves, as wrapped bindings (a second worker whose
+// default export builds the binding object).
+const FAULTY_KV = {
+  hang: "export default () => ({ get: () => new Promise(() => {}) });",
+  throw: "export default () => ({ get: async () => { throw new Error('KV is down'); } });",
+};
+
+/** Starts the worker in workerd. `kv` is [{ key, value }]; `bindings` override the vars;
+ *  `faultyKv` ("hang" or "throw") replaces the KV namespace with a misbehaving one. */
+export async function startWorker({ origin, kv = [], bindings = {}, assets, faultyKv } = {}) {
+  const logs = [];
+  const options = {
+    modules: true,
+    scriptPath: join(ROOT, "build/worker/shim.mjs"),
+    modulesRules: [
+      { type: "ESModule", include: ["**/*.js"] },
+      { type: "CompiledWasm", include: ["**/*.wasm"] },
+    ],
+    compatibilityDate: "2026-04-20",
+    cf: false,
+    host: "127.0.0.1",
+    port: 0,
+    kvNamespaces: ["TAILOR_KV"],
+    bindings: {
+      ORIGIN: origin ?? "",
+      // Every request re-reads the config, so tests can change it between requests.
+      CONFIG_TTL_SECONDS: "0",
+      KV_TIMEOUT_MS: "2000",
+      DEMO: "true",
+      ...bindings,
+    },
+    handleRuntimeStdio(stdout, stderr) {
+      stdout.on("data", (d) => logs.push(String(d)));
+      stderr.on("data", (d) => logs.push(String(d)));
+    },
+  };
+  if (assets) options.assets = assets;
+  let mfOptions = options;
+  if (faultyKv) {
+    delete options.kvNamespaces;
+    options.name = "tailor";
+    options.wrappedBindings = { TAILOR_KV: "faulty-kv" };
+    mfOptions = {
+      workers: [
+        options,
+        { name: "faulty-kv", modules: true, script: FAULTY_KV[faultyKv] },
+      ],
+      host: options.host,
+      port: options.port,
+      handleRuntimeStdio: options.handleRuntimeStdio,
+    };
+    delete options.host;
+    delete options.port;
+    delete options.handleRuntimeStdio;
+  }
+  const mf = new Miniflare(mfOptions);
+  const url = String(await mf.ready).replace(/\/$/, "");
+  cleanups.push(() => mf.dispose());
+  const namespace = faultyKv ? null : await mf.getKVNamespace("TAILOR_KV");
+  for (const { key, value } of kv) await namespace.put(key, value);
+  return { mf, url, kv: namespace, logs: () => logs.join("") };
+}
+
+/** A raw HTTP request: no decompression, every chunk with its arrival time. */
+export function request(url, { method = "GET", headers = {}, body } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers, agent: false }, (res) => {
+      const chunks = [];
+      res.on("data", (data) => chunks.push({ at: Date.now(), data }));
+      res.on("error", reject);
+      res.on("end", () => {
+        const buffer = Buffer.concat(chunks.map((c) => c.data));
+        resolve({
+          status: res.statusCode,
+          headers: res.headers,
+          setCookies: res.headers["set-cookie"] ?? [],
+          buffer,
+          text: buffer.toString("utf8"),
+          chunks,
+        });
+      });
+    });
+    req.on("error", reject);
+    req.setTimeout(20000, () => req.destroy(new Error(`timeout: ${method} ${url}`)));
+    if (body) req.write(body);
+    req.end();
+  });
+}
+
+/** The `name=value` part of our visitor cookie from a response, for the next request. */
+export function visitorCookie(response) {
+  const line = response.setCookies.find((c) => c.startsWith("tailor_vid="));
+  return line?.split(";")[0];
+}
+
+/** Waits until `predicate(logs)` holds (the runtime's stdout arrives asynchronously). */
+export async function waitForLog(worker, pattern, timeoutMs = 3000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (pattern.test(worker.logs())) return true;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return false;
+}
