@@ -89,9 +89,9 @@ impl<'g> Compiler<'g> {
     /// One key of a condition object.
     fn clause(&mut self, key: &str, value: &Value, path: &str) -> Clause {
         match key {
-            "$or" => Clause::Or(self.condition_list(value, path)),
-            "$nor" => Clause::Nor(self.condition_list(value, path)),
-            "$and" => Clause::And(self.condition_list(value, path)),
+            "$or" => Clause::Or(self.condition_list(value, path, true)),
+            "$nor" => Clause::Nor(self.condition_list(value, path, true)),
+            "$and" => Clause::And(self.condition_list(value, path, false)),
             "$not" => Clause::Not(Box::new(self.condition(value, path))),
             _ => {
                 let segments = key.split('.').map(str::to_string).collect();
@@ -114,8 +114,9 @@ impl<'g> Compiler<'g> {
         }
     }
 
-    /// The operand of `$and`/`$or`/`$nor`: an array of condition objects.
-    fn condition_list(&mut self, json: &Value, path: &str) -> Vec<CondNode> {
+    /// The operand of `$and`/`$or`/`$nor`: an array of condition objects. `or_like` is set
+    /// for `$or`/`$nor`, whose JS implementation short-cuts on a falsy `length`.
+    fn condition_list(&mut self, json: &Value, path: &str, or_like: bool) -> Vec<CondNode> {
         if let Value::Array(items) = json {
             return items
                 .iter()
@@ -135,13 +136,13 @@ impl<'g> Compiler<'g> {
                     clauses: vec![unit_clause(0, unit)],
                 })
                 .collect(),
-            Value::Object(map) => self.quietly(|c| c.array_like(map, path)),
+            Value::Object(map) => self.quietly(|c| c.array_like(map, path, or_like)),
             _ => Vec::new(),
         }
     }
 
     /// An object used where JS expects an array: `length` and `"0"`, `"1"`, ... keys.
-    fn array_like(&mut self, map: &Map<String, Value>, path: &str) -> Vec<CondNode> {
+    fn array_like(&mut self, map: &Map<String, Value>, path: &str, or_like: bool) -> Vec<CondNode> {
         let Some(length) = map.get("length") else {
             return Vec::new();
         };
@@ -157,6 +158,16 @@ impl<'g> Compiler<'g> {
                 }
             }
             i += 1;
+        }
+        // NOTE: `evalOr` returns true for a falsy `length` but, for a truthy one that allows
+        // no iteration (`"b"`, `0.5`), falls through to false. Our `$or` is true only for an
+        // empty list, so that case gets one never-matching member.
+        if or_like && out.is_empty() && js::truthy(length) {
+            out.push(CondNode {
+                clauses: vec![Clause::Not(Box::new(CondNode {
+                    clauses: Vec::new(),
+                }))],
+            });
         }
         out
     }

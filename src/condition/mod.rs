@@ -14,6 +14,19 @@
 //! * [`Condition::compile_lenient`] never fails and reproduces GrowthBook's JavaScript
 //!   semantics, quirks included; it is what the cross-SDK conformance suite runs.
 //!
+//! Known differences from GrowthBook's JavaScript (all outside its conformance suite, which
+//! passes in full, and checked against the JS reference on random conditions):
+//!
+//! * objects compare for equality by key set, not key order (serde_json does not keep
+//!   insertion order), and the keys of a condition are evaluated in sorted order, which is
+//!   observable only when a later key would make JS throw;
+//! * regexes run on regex-lite, not JS `RegExp` (see `compile::build_regex`);
+//! * a non-string `$regex` operand is always false here; JS caches compiled regexes by
+//!   `String(operand)`, so `{"$regex": 9}` matches like `"9"` once that pattern was used;
+//! * inherited JS properties (`toString`, `constructor`, ...) are not attribute paths;
+//! * non-array saved groups are ignored (JS would substring-test strings and throw otherwise);
+//! * strict mode rejects top-level `$`-prefixed attribute names, which GrowthBook accepts.
+//!
 //! ```
 //! use serde_json::json;
 //! use tailor::condition::Condition;
@@ -384,6 +397,18 @@ mod tests {
         // `$or` on a non-array without `length` is vacuously true; on null JS throws.
         assert!(yes(json!({"$or": {"x": 1}}), json!({})));
         assert!(!yes(json!({"$nor": null}), json!({})));
+        // ...and array-like objects are read through their `length`: a falsy one is vacuous,
+        // a truthy one that allows no iteration is false, a missing index throws.
+        assert!(yes(json!({"$or": {"length": 0}}), json!({})));
+        assert!(!yes(json!({"$or": {"length": "b"}}), json!({})));
+        assert!(yes(
+            json!({"$or": {"length": 1, "0": {"a": 1}}}),
+            json!({"a": 1})
+        ));
+        assert!(!yes(
+            json!({"$not": {"$and": {"length": 2, "0": {}}}}),
+            json!({})
+        ));
         assert!(!yes(json!({"$not": {"$and": null}}), json!({})));
         // Top-level `$`-keys are attribute names to GrowthBook.
         assert!(yes(json!({"$groups": "a"}), json!({"$groups": "a"})));
