@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The demo: installs what is missing, seeds local KV with the fixture config and personas,
+# and starts `wrangler dev` with the embedded demo storefront as the origin.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false WRANGLER_HIDE_BANNER=true
+PORT="${PORT:-8787}"
+
+bash scripts/setup.sh
+node scripts/seed.mjs
+
+node --input-type=module -e '
+import { personas } from "./scripts/fixtures.mjs";
+const base = `http://127.0.0.1:${process.argv[1]}`;
+console.log(`\nTailor demo storefront: ${base}/\n\nBrowse as a persona (sets the visitor cookie, then opens the home page):`);
+for (const [name, p] of Object.entries(personas())) {
+  console.log(`  ${(p.label + ":").padEnd(22)} ${base}/__tailor/persona/${name}`);
+}
+console.log("\nStarting wrangler dev (it builds the Wasm first; Ctrl+C stops it)...\n");
+' "$PORT"
+
+exec node_modules/.bin/wrangler dev --ip 127.0.0.1 --port "$PORT"
