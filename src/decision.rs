@@ -30,7 +30,7 @@ pub fn decide(
     visitor: &Visitor,
     profile: Option<&Profile>,
 ) -> Decision {
-    let attributes = attributes(request, visitor, profile);
+    let attributes = attributes(request, visitor, profile, &config.cart);
     let memberships = memberships(&config.segments, &attributes);
     let edits = config
         .slots

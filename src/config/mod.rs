@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use crate::content::Slot;
 use crate::segment::Segment;
+use crate::visitor::CartSource;
 use read::ObjectReader;
 
 /// The KV key of the active config document.
@@ -28,6 +29,8 @@ pub struct Config {
     pub segments: Vec<Segment>,
     /// Slots, in document order (also the order their edits are registered).
     pub slots: Vec<Slot>,
+    /// Where the cart state comes from.
+    pub cart: CartSource,
 }
 
 impl Config {
@@ -74,6 +77,11 @@ impl Config {
             .into_iter()
             .filter_map(|(path, value)| Segment::compile(value, &path, &mut errors))
             .collect();
+        let cart_path = reader.path_of("cart");
+        let cart = match reader.value("cart") {
+            Some(value) => CartSource::compile(value, &cart_path, &mut errors),
+            None => CartSource::default(),
+        };
         let slot_values = reader.optional_array("slots", &mut errors);
         let slots: Vec<Slot> = slot_values
             .iter()
@@ -103,6 +111,7 @@ impl Config {
                 version,
                 segments,
                 slots,
+                cart,
             })
         } else {
             Err(errors)
@@ -166,7 +175,7 @@ mod tests {
             errors_of(r#"{"segments": {}, "slots": [], "extra": 1}"#),
             [
                 "segments: expected an array, found an object",
-                "extra: unknown field; expected one of: $schema, version, segments, slots",
+                "extra: unknown field; expected one of: $schema, version, segments, cart, slots",
             ]
         );
     }

@@ -3,15 +3,23 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{Profile, Visitor};
+use super::{customer_attributes, Cart, CartSource, Profile, Visitor};
 use crate::request::RequestFacts;
 
 /// Builds the attribute object for a request.
 ///
-/// Layout: `page.*` (this request), `visitor.*` (identity and visit state) and `profile.*`
-/// (the stored profile, as the merchant wrote it; empty for anonymous visitors).
-pub fn attributes(request: &RequestFacts, visitor: &Visitor, profile: Option<&Profile>) -> Value {
-    json!({
+/// Layout: `page.*` (this request), `visitor.*` (identity), `cart.*` (from `cart_source`),
+/// `customer.*`, `orders.*`, `email.*`, `preferences.*`, `offers.*` (derived from the profile)
+/// and `profile.*` (the stored profile, as the merchant wrote it; empty for anonymous visitors).
+pub fn attributes(
+    request: &RequestFacts,
+    visitor: &Visitor,
+    profile: Option<&Profile>,
+    cart_source: &CartSource,
+) -> Value {
+    let cart = Cart::read(cart_source, request, profile);
+    let abandoned = cart.is_abandoned(profile, None, request.now_ms);
+    let mut document = json!({
         "page": {
             "path": request.path(),
             "url": request.url,
@@ -23,7 +31,12 @@ pub fn attributes(request: &RequestFacts, visitor: &Visitor, profile: Option<&Pr
             "hasProfile": profile.is_some(),
         },
         "profile": profile.map(|p| Value::Object(p.fields().clone())).unwrap_or(Value::Object(Map::new())),
-    })
+        "cart": cart.attributes(abandoned, request.now_ms),
+    });
+    if let Value::Object(fields) = &mut document {
+        fields.extend(customer_attributes(profile, request.now_ms));
+    }
+    document
 }
 
 #[cfg(test)]
@@ -40,7 +53,7 @@ mod tests {
         );
         let visitor = Visitor::identify(&request, [0; 16]);
         let profile = Profile::parse(r#"{"firstName":"Ada"}"#).ok();
-        let attrs = attributes(&request, &visitor, profile.as_ref());
+        let attrs = attributes(&request, &visitor, profile.as_ref(), &CartSource::Profile);
         assert_eq!(attrs["page"]["path"], "/cart");
         assert_eq!(attrs["visitor"]["isReturning"], true);
         assert_eq!(attrs["visitor"]["hasProfile"], true);

@@ -80,10 +80,13 @@ pub fn customer_attributes(profile: Option<&Profile>, now_ms: u64) -> Map<String
     let top_category = affinity
         .iter()
         .filter_map(|(category, score)| Some((category, score.as_f64()?)))
-        .fold(None::<(&String, f64)>, |best, (category, score)| match best {
-            Some((_, best_score)) if best_score >= score => best,
-            _ => Some((category, score)),
-        })
+        .fold(
+            None::<(&String, f64)>,
+            |best, (category, score)| match best {
+                Some((_, best_score)) if best_score >= score => best,
+                _ => Some((category, score)),
+            },
+        )
         .map(|(category, _)| category.clone());
     let redeemed = f.strings("offersRedeemed");
 
@@ -174,14 +177,18 @@ mod tests {
         let just_under = attrs(json!({"orders": {"count": 2, "lastAt": at(90, 1000)}}));
         assert_eq!(just_under["orders"]["daysSinceLast"], 89);
         let future = attrs(json!({"orders": {"lastAt": at(0, 5 * DAY_MS)}}));
-        assert_eq!(future["orders"]["daysSinceLast"], 0, "clock skew never goes negative");
+        assert_eq!(
+            future["orders"]["daysSinceLast"], 0,
+            "clock skew never goes negative"
+        );
     }
 
     #[test]
     fn spend_and_average_order_value() {
         let a = attrs(json!({"orders": {"count": 4, "totalSpent": 500.0}}));
         assert_eq!(a["orders"]["averageOrderValue"], 125.0);
-        let given = attrs(json!({"orders": {"count": 4, "totalSpent": 500, "averageOrderValue": 99}}));
+        let given =
+            attrs(json!({"orders": {"count": 4, "totalSpent": 500, "averageOrderValue": 99}}));
         assert_eq!(given["orders"]["averageOrderValue"], 99.0);
     }
 
@@ -199,7 +206,10 @@ mod tests {
         assert_eq!(a["email"]["subscribed"], false);
         assert_eq!(a["email"]["daysSinceSubscribed"], 3);
         assert_eq!(a["customer"]["tags"], json!(["vip"]));
-        assert_eq!(a["preferences"]["affinity"], json!({"outerwear": 0.8, "bags": 0.9}));
+        assert_eq!(
+            a["preferences"]["affinity"],
+            json!({"outerwear": 0.8, "bags": 0.9})
+        );
         assert_eq!(a["preferences"]["topCategory"], "bags");
     }
 }

@@ -2,12 +2,14 @@
 //! attributes that segment conditions are evaluated against.
 
 mod attributes;
+mod cart;
 mod customer;
 mod id;
 mod profile;
 pub mod timestamp;
 
 pub use attributes::attributes;
+pub use cart::{Cart, CartSource, ABANDONED_AFTER_MS};
 pub use customer::{customer_attributes, last_order_ms};
 pub use id::{VisitorId, VISITOR_COOKIE, VISITOR_COOKIE_MAX_AGE_SECS, VISITOR_ID_BYTES};
 pub use profile::{profile_key, Profile, ProfileError};

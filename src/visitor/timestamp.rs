@@ -182,18 +182,34 @@ mod tests {
     #[test]
     fn invalid_timestamps_are_rejected() {
         for text in [
-            "", "2026", "2026-13-01", "2026-02-30", "2025-02-29", "2026-11-02T24:00:00Z",
-            "2026-11-02T10:00:00+0100", "2026-11-02T10:00:00Zjunk", "2026-11-02X10:00",
-            "1969-12-31T23:59:59Z", "２０２６-11-02", "2026-11-02T10:00:00.Z",
+            "",
+            "2026",
+            "2026-13-01",
+            "2026-02-30",
+            "2025-02-29",
+            "2026-11-02T24:00:00Z",
+            "2026-11-02T10:00:00+0100",
+            "2026-11-02T10:00:00Zjunk",
+            "2026-11-02X10:00",
+            "1969-12-31T23:59:59Z",
+            "２０２６-11-02",
+            "2026-11-02T10:00:00.Z",
         ] {
             assert_eq!(parse_rfc3339(text), None, "{text:?}");
         }
-        assert_eq!(parse_rfc3339("2024-02-29"), Some(1_709_164_800_000), "leap day");
+        assert_eq!(
+            parse_rfc3339("2024-02-29"),
+            Some(1_709_164_800_000),
+            "leap day"
+        );
     }
 
     #[test]
     fn profile_values_may_be_strings_or_millis() {
-        assert_eq!(timestamp_ms(&json!(1_700_000_000_000u64)), Some(1_700_000_000_000));
+        assert_eq!(
+            timestamp_ms(&json!(1_700_000_000_000u64)),
+            Some(1_700_000_000_000)
+        );
         assert_eq!(timestamp_ms(&json!("2026-11-02")), Some(1_793_577_600_000));
         assert_eq!(timestamp_ms(&json!(-5)), None);
         assert_eq!(timestamp_ms(&json!(true)), None);
@@ -211,7 +227,13 @@ mod tests {
 
     #[test]
     fn formatting_round_trips() {
-        for ms in [0, 951_782_400_000, 1_709_164_800_000, 1_793_613_600_000, 4_102_444_799_000] {
+        for ms in [
+            0,
+            951_782_400_000,
+            1_709_164_800_000,
+            1_793_613_600_000,
+            4_102_444_799_000,
+        ] {
             let text = format_rfc3339(ms);
             assert_eq!(parse_rfc3339(&text), Some(ms), "{text}");
         }
