@@ -1,5 +1,6 @@
 //! The facts of one request that the core decides on, extracted by the edge shell (or built by
-//! tests and the CLI): method, URL, the few headers that matter, cookies, and the time.
+//! tests and the CLI): method, URL, the few headers that matter, cookies, the time, and what
+//! Cloudflare knows about the connection (geography, bot verdict).
 //!
 //! Nothing here touches the runtime, so the whole pipeline can be driven natively.
 
@@ -23,6 +24,27 @@ pub struct RequestFacts {
     pub referrer: Option<String>,
     /// Milliseconds since the Unix epoch, from the runtime's clock.
     pub now_ms: u64,
+    /// ISO 3166-1 alpha-2 country code (`FR`) from `request.cf.country`; absent locally.
+    pub country: Option<String>,
+    /// Region or state name (`Île-de-France`) from `request.cf.region`; absent locally.
+    pub region: Option<String>,
+    /// Continent code (`EU`) from `request.cf.continent`; absent locally.
+    pub continent: Option<String>,
+    /// IANA time zone (`Europe/Paris`) from `request.cf.timezone`; absent locally.
+    pub timezone: Option<String>,
+    /// Hour of day (0–23) in the visitor's time zone, computed by the shell from `timezone`.
+    pub local_hour: Option<u8>,
+    /// Day of week (0 = Sunday … 6 = Saturday) in the visitor's time zone, computed by the
+    /// shell from `timezone`.
+    pub local_weekday: Option<u8>,
+    /// Whether the browser sent `Sec-GPC: 1` (Global Privacy Control).
+    pub sec_gpc: bool,
+    /// Cloudflare's bot score, 1 (automated) to 99 (human), from
+    /// `request.cf.botManagement.score`; absent without Bot Management.
+    pub cf_bot_score: Option<u8>,
+    /// Whether Cloudflare verified the client as a known good bot
+    /// (`request.cf.botManagement.verifiedBot`).
+    pub cf_verified_bot: bool,
 }
 
 impl RequestFacts {
@@ -132,5 +154,29 @@ mod tests {
             assert_eq!(facts.path(), path, "path of {url}");
             assert_eq!(facts.is_https(), https, "scheme of {url}");
         }
+    }
+
+    #[test]
+    fn new_fields_are_camel_case_and_optional_in_json() {
+        let facts: RequestFacts = serde_json::from_str(
+            r#"{"url": "https://shop.test/", "country": "FR", "localHour": 9, "localWeekday": 0,
+                "secGpc": true, "cfBotScore": 12, "cfVerifiedBot": true}"#,
+        )
+        .expect("valid facts");
+        assert_eq!(facts.country.as_deref(), Some("FR"));
+        assert_eq!((facts.local_hour, facts.local_weekday), (Some(9), Some(0)));
+        assert!(facts.sec_gpc && facts.cf_verified_bot);
+        assert_eq!(facts.cf_bot_score, Some(12));
+        assert_eq!(facts.region, None, "absent fields default");
+
+        let old: RequestFacts =
+            serde_json::from_str(r#"{"url": "https://shop.test/"}"#).expect("old facts still read");
+        assert_eq!(
+            old,
+            RequestFacts {
+                url: "https://shop.test/".into(),
+                ..RequestFacts::default()
+            }
+        );
     }
 }
