@@ -2,9 +2,15 @@
 //! tests and the CLI): method, URL, the few headers that matter, cookies, the time, and what
 //! Cloudflare knows about the connection (geography, bot verdict).
 //!
+//! The [`url`] submodule reads the query string, UTM parameters and referrer host.
+//!
 //! Nothing here touches the runtime, so the whole pipeline can be driven natively.
 
+pub mod url;
+
 use serde::{Deserialize, Serialize};
+
+pub use url::{Query, Utm};
 
 /// Everything the core needs to know about one incoming request.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -88,6 +94,38 @@ impl RequestFacts {
             .find(['?', '#'])
             .unwrap_or(path_and_rest.len());
         &path_and_rest[..end]
+    }
+
+    /// The URL's decoded query string (see [`url`] for the decoding rules).
+    pub fn query(&self) -> Query {
+        Query::from_url(&self.url)
+    }
+
+    /// The URL's decoded query parameters, in URL order, duplicates kept.
+    pub fn query_params(&self) -> Vec<(String, String)> {
+        self.query().into_pairs()
+    }
+
+    /// The first value of the query parameter `name`, decoded.
+    pub fn query_param(&self, name: &str) -> Option<String> {
+        self.query().get(name).map(str::to_string)
+    }
+
+    /// The URL's UTM campaign parameters.
+    pub fn utm(&self) -> Utm {
+        self.query().utm()
+    }
+
+    /// The referrer's normalised host (lower case, no port, no leading `www.`), if any.
+    pub fn referrer_host(&self) -> Option<String> {
+        self.referrer.as_deref().and_then(url::normalized_host)
+    }
+
+    /// Whether the referrer is this same site: navigation inside the storefront.
+    pub fn is_internal_referrer(&self) -> bool {
+        self.referrer
+            .as_deref()
+            .is_some_and(|referrer| url::is_same_site(&self.url, referrer))
     }
 }
 
