@@ -2,15 +2,18 @@
 //! tests and the CLI): method, URL, the few headers that matter, cookies, the time, and what
 //! Cloudflare knows about the connection (geography, bot verdict).
 //!
-//! The [`url`] submodule reads the query string, UTM parameters and referrer host.
+//! The submodules read those facts: [`url`] (query string, UTM parameters, referrer host) and
+//! [`user_agent`] (device, browser, OS, bots).
 //!
 //! Nothing here touches the runtime, so the whole pipeline can be driven natively.
 
 pub mod url;
+pub mod user_agent;
 
 use serde::{Deserialize, Serialize};
 
 pub use url::{Query, Utm};
+pub use user_agent::{Browser, Device, DeviceType, Os};
 
 /// Everything the core needs to know about one incoming request.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -126,6 +129,21 @@ impl RequestFacts {
         self.referrer
             .as_deref()
             .is_some_and(|referrer| url::is_same_site(&self.url, referrer))
+    }
+
+    /// Device type, browser, OS and bot verdict, from the `User-Agent` and Cloudflare's
+    /// bot signals.
+    pub fn device(&self) -> Device {
+        user_agent::detect_device(
+            self.user_agent.as_deref(),
+            self.cf_verified_bot,
+            self.cf_bot_score,
+        )
+    }
+
+    /// Whether the request is automated (see [`user_agent`] for the rules).
+    pub fn is_bot(&self) -> bool {
+        self.device().is_bot
     }
 }
 
