@@ -2,16 +2,18 @@
 //! tests and the CLI): method, URL, the few headers that matter, cookies, the time, and what
 //! Cloudflare knows about the connection (geography, bot verdict).
 //!
-//! The submodules read those facts: [`url`] (query string, UTM parameters, referrer host) and
-//! [`user_agent`] (device, browser, OS, bots).
+//! The submodules read those facts: [`url`] (query string, UTM parameters, referrer host),
+//! [`user_agent`] (device, browser, OS, bots) and [`language`] (`Accept-Language`).
 //!
 //! Nothing here touches the runtime, so the whole pipeline can be driven natively.
 
+pub mod language;
 pub mod url;
 pub mod user_agent;
 
 use serde::{Deserialize, Serialize};
 
+pub use language::Language;
 pub use url::{Query, Utm};
 pub use user_agent::{Browser, Device, DeviceType, Os};
 
@@ -144,6 +146,13 @@ impl RequestFacts {
     /// Whether the request is automated (see [`user_agent`] for the rules).
     pub fn is_bot(&self) -> bool {
         self.device().is_bot
+    }
+
+    /// The preferred language from `Accept-Language`, if any usable one is listed.
+    pub fn language(&self) -> Option<Language> {
+        self.accept_language
+            .as_deref()
+            .and_then(language::preferred_language)
     }
 }
 
