@@ -3,16 +3,20 @@
 //! Cloudflare knows about the connection (geography, bot verdict).
 //!
 //! The submodules read those facts: [`url`] (query string, UTM parameters, referrer host),
-//! [`user_agent`] (device, browser, OS, bots) and [`language`] (`Accept-Language`).
+//! [`user_agent`] (device, browser, OS, bots) and [`language`] (`Accept-Language`);
+//! [`request_attributes`] gathers everything into the `page` part of the attribute document
+//! that segment conditions see.
 //!
 //! Nothing here touches the runtime, so the whole pipeline can be driven natively.
 
+mod attributes;
 pub mod language;
 pub mod url;
 pub mod user_agent;
 
 use serde::{Deserialize, Serialize};
 
+pub use attributes::request_attributes;
 pub use language::Language;
 pub use url::{Query, Utm};
 pub use user_agent::{Browser, Device, DeviceType, Os};
@@ -219,6 +223,44 @@ mod tests {
             assert_eq!(facts.path(), path, "path of {url}");
             assert_eq!(facts.is_https(), https, "scheme of {url}");
         }
+    }
+
+    #[test]
+    fn url_and_header_readers_delegate_to_the_submodules() {
+        let facts = RequestFacts {
+            referrer: Some("http://WWW.Shop.test:8787/cart".into()),
+            accept_language: Some("de-CH;q=0.9, en;q=0.5".into()),
+            user_agent: Some("curl/8.5.0".into()),
+            ..RequestFacts::get("https://shop.test/?utm_medium=email&q=a+b&q=c", None, 0)
+        };
+        assert_eq!(
+            facts.query_params(),
+            vec![
+                ("utm_medium".into(), "email".into()),
+                ("q".into(), "a b".into()),
+                ("q".into(), "c".into()),
+            ]
+        );
+        assert_eq!(facts.query().get("q"), Some("a b"));
+        assert_eq!(facts.query_param("q").as_deref(), Some("a b"));
+        assert_eq!(facts.utm().medium.as_deref(), Some("email"));
+        assert_eq!(facts.referrer_host().as_deref(), Some("shop.test"));
+        assert!(facts.is_internal_referrer());
+        assert!(facts.is_bot());
+        assert_eq!(facts.device().device_type, DeviceType::Bot);
+        assert_eq!(
+            facts.language(),
+            Some(Language {
+                primary: "de".into(),
+                tag: "de-ch".into()
+            })
+        );
+
+        let bare = RequestFacts::get("https://shop.test/", None, 0);
+        assert_eq!(bare.referrer_host(), None);
+        assert!(!bare.is_internal_referrer());
+        assert!(!bare.is_bot());
+        assert_eq!(bare.language(), None);
     }
 
     #[test]
