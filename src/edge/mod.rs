@@ -44,6 +44,9 @@ async fn handle(request: Request, env: Env) -> Response {
         accept_language: header("accept-language"),
         referrer: header("referer"),
         now_ms: js_sys::Date::now() as u64,
+        // NOTE: `request.cf` (geography, local time, bot signals) and `Sec-GPC` are not read
+        // yet; until they are, those facts stay absent, as in local development.
+        ..RequestFacts::default()
     };
 
     if settings.demo {

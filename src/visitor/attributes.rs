@@ -4,13 +4,15 @@
 use serde_json::{json, Map, Value};
 
 use super::{customer_attributes, Cart, CartSource, Profile, Visitor};
-use crate::request::RequestFacts;
+use crate::request::{request_attributes, RequestFacts};
 
 /// Builds the attribute object for a request.
 ///
-/// Layout: `page.*` (this request), `visitor.*` (identity), `cart.*` (from `cart_source`),
-/// `customer.*`, `orders.*`, `email.*`, `preferences.*`, `offers.*` (derived from the profile)
-/// and `profile.*` (the stored profile, as the merchant wrote it; empty for anonymous visitors).
+/// Layout: `page.*` (this request: URL, query, UTM, referrer, device, geography, language,
+/// local time, GPC; see [`request_attributes`] for every attribute), `visitor.*` (identity),
+/// `cart.*` (from `cart_source`), `customer.*`, `orders.*`, `email.*`, `preferences.*`,
+/// `offers.*` (derived from the profile) and `profile.*` (the stored profile, as the merchant
+/// wrote it; empty for anonymous visitors).
 pub fn attributes(
     request: &RequestFacts,
     visitor: &Visitor,
@@ -20,10 +22,7 @@ pub fn attributes(
     let cart = Cart::read(cart_source, request, profile);
     let abandoned = cart.is_abandoned(profile, None, request.now_ms);
     let mut document = json!({
-        "page": {
-            "path": request.path(),
-            "url": request.url,
-        },
+        "page": request_attributes(request),
         "visitor": {
             "id": visitor.id.as_str(),
             "isNew": visitor.is_new,
@@ -55,6 +54,10 @@ mod tests {
         let profile = Profile::parse(r#"{"firstName":"Ada"}"#).ok();
         let attrs = attributes(&request, &visitor, profile.as_ref(), &CartSource::Profile);
         assert_eq!(attrs["page"]["path"], "/cart");
+        assert_eq!(attrs["page"]["url"], "https://shop.test/cart?x=1");
+        assert_eq!(attrs["page"]["query"]["x"], "1");
+        assert_eq!(attrs["page"]["device"]["type"], "unknown");
+        assert_eq!(attrs["page"]["geo"]["country"], Value::Null);
         assert_eq!(attrs["visitor"]["isReturning"], true);
         assert_eq!(attrs["visitor"]["hasProfile"], true);
         assert_eq!(attrs["profile"]["firstName"], "Ada");
