@@ -6,6 +6,7 @@
 //! origin's response unchanged.
 
 mod demo;
+mod facts;
 mod html_rewriter;
 mod origin;
 mod settings;
@@ -17,7 +18,6 @@ use web_sys::{Headers, Request, Response, ResponseInit};
 use worker::{console_error, console_log, event, Context, Env};
 
 use crate::decision::{decide, Decision};
-use crate::request::{parse_cookie_header, RequestFacts};
 use crate::response::{check_origin_response, check_request, header_changes};
 use crate::visitor::{Visitor, VISITOR_ID_BYTES};
 use settings::Settings;
@@ -32,22 +32,9 @@ async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Resp
 
 async fn handle(request: Request, env: Env) -> Response {
     let settings = Settings::from_env(&env);
+    let facts = facts::extract(&request, js_sys::Date::now());
     let headers = request.headers();
     let header = |name: &str| headers.get(name).ok().flatten();
-    let facts = RequestFacts {
-        method: request.method(),
-        url: request.url(),
-        cookies: header("cookie")
-            .map(|h| parse_cookie_header(&h))
-            .unwrap_or_default(),
-        user_agent: header("user-agent"),
-        accept_language: header("accept-language"),
-        referrer: header("referer"),
-        now_ms: js_sys::Date::now() as u64,
-        // NOTE: `request.cf` (geography, local time, bot signals) and `Sec-GPC` are not read
-        // yet; until they are, those facts stay absent, as in local development.
-        ..RequestFacts::default()
-    };
 
     if settings.demo {
         if let Some(name) = facts.path().strip_prefix(demo::PERSONA_PATH) {

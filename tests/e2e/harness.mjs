@@ -4,6 +4,7 @@
 import http from "node:http";
 import { after } from "node:test";
 import { Miniflare } from "miniflare";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { ROOT } from "../../scripts/fixtures.mjs";
 import { join } from "node:path";
 
@@ -37,8 +38,17 @@ const FAULTY_KV = {
 };
 
 /** Starts the worker in workerd. `kv` is [{ key, value }]; `bindings` override the vars;
- *  `faultyKv` ("hang" or "throw") replaces the KV namespace with a misbehaving one. */
-export async function startWorker({ origin, kv = [], bindings = {}, assets, faultyKv } = {}) {
+ *  `faultyKv` ("hang" or "throw") replaces the KV namespace with a misbehaving one;
+ *  `asDeployed` takes the vars and the demo storefront (Static Assets) from wrangler.toml,
+ *  exactly as `wrangler dev` runs it; `cf` mocks Cloudflare's `request.cf` object. */
+export async function startWorker({ origin, kv = [], bindings = {}, faultyKv, asDeployed = false, cf = false } = {}) {
+  let assets;
+  let wranglerVars = {};
+  if (asDeployed) {
+    const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"));
+    assets = workerOptions.assets;
+    wranglerVars = workerOptions.bindings;
+  }
   const logs = [];
   const options = {
     modules: true,
@@ -48,11 +58,12 @@ export async function startWorker({ origin, kv = [], bindings = {}, assets, faul
       { type: "CompiledWasm", include: ["**/*.wasm"] },
     ],
     compatibilityDate: "2026-04-20",
-    cf: false,
+    cf,
     host: "127.0.0.1",
     port: 0,
     kvNamespaces: ["TAILOR_KV"],
     bindings: {
+      ...wranglerVars,
       ORIGIN: origin ?? "",
       // Every request re-reads the config, so tests can change it between requests.
       CONFIG_TTL_SECONDS: "0",

@@ -1,0 +1,102 @@
+//! Extracting the request's facts from the runtime: headers, cookies, the clock, and
+//! Cloudflare's `request.cf` (geography, timezone, bot signals; absent in local development).
+
+use js_sys::{Array, Date, Intl, Object, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::Request;
+
+use crate::request::{parse_cookie_header, RequestFacts};
+
+/// The facts of `request` at `now_ms`.
+pub fn extract(request: &Request, now_ms: f64) -> RequestFacts {
+    let headers = request.headers();
+    let header = |name: &str| headers.get(name).ok().flatten();
+    let cf = Reflect::get(request, &"cf".into())
+        .ok()
+        .filter(JsValue::is_object);
+    let cf_text = |key: &str| {
+        cf.as_ref()
+            .and_then(|cf| Reflect::get(cf, &key.into()).ok())
+            .and_then(|v| v.as_string())
+            .filter(|v| !v.is_empty())
+    };
+    let bot = cf
+        .as_ref()
+        .and_then(|cf| Reflect::get(cf, &"botManagement".into()).ok())
+        .filter(JsValue::is_object);
+    let bot_field = |key: &str| bot.as_ref().and_then(|b| Reflect::get(b, &key.into()).ok());
+    let timezone = cf_text("timezone");
+    let (local_hour, local_weekday) = timezone
+        .as_deref()
+        .and_then(|tz| local_time(tz, now_ms))
+        .unzip();
+    RequestFacts {
+        method: request.method(),
+        url: request.url(),
+        cookies: header("cookie")
+            .map(|h| parse_cookie_header(&h))
+            .unwrap_or_default(),
+        user_agent: header("user-agent"),
+        accept_language: header("accept-language"),
+        referrer: header("referer"),
+        now_ms: now_ms as u64,
+        country: cf_text("country"),
+        region: cf_text("region"),
+        continent: cf_text("continent"),
+        timezone,
+        local_hour,
+        local_weekday,
+        sec_gpc: header("sec-gpc").is_some_and(|v| v.trim() == "1"),
+        cf_bot_score: bot_field("score")
+            .and_then(|v| v.as_f64())
+            .filter(|s| (0.0..=100.0).contains(s))
+            .map(|s| s as u8),
+        cf_verified_bot: bot_field("verifiedBot")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false),
+    }
+}
+
+/// The visitor's local hour (0–23) and weekday (0 = Sunday), from an IANA timezone, using the
+/// runtime's `Intl` (which carries the tz database; the Wasm does not).
+fn local_time(timezone: &str, now_ms: f64) -> Option<(u8, u8)> {
+    let options = Object::new();
+    for (key, value) in [
+        ("timeZone", timezone),
+        ("hour", "numeric"),
+        ("hourCycle", "h23"),
+        ("weekday", "short"),
+    ] {
+        Reflect::set(&options, &key.into(), &value.into()).ok()?;
+    }
+    // NOTE: constructed through `Reflect::construct`, which turns the exception an unknown
+    // timezone raises into an `Err` (js_sys's own constructor would not catch it).
+    let constructor: js_sys::Function = Reflect::get(&js_sys::global(), &"Intl".into())
+        .and_then(|intl| Reflect::get(&intl, &"DateTimeFormat".into()))
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let args = Array::of2(&Array::of1(&"en-US".into()), &options);
+    let format: Intl::DateTimeFormat = Reflect::construct(&constructor, &args)
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let parts = format.format_to_parts(&Date::new(&JsValue::from_f64(now_ms)));
+    let mut hour = None;
+    let mut weekday = None;
+    for part in parts.iter() {
+        let kind = Reflect::get(&part, &"type".into()).ok()?.as_string()?;
+        let value = Reflect::get(&part, &"value".into()).ok()?.as_string()?;
+        match kind.as_str() {
+            "hour" => hour = value.parse::<u8>().ok(),
+            "weekday" => {
+                weekday = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+                    .iter()
+                    .position(|d| *d == value)
+                    .map(|i| i as u8)
+            }
+            _ => {}
+        }
+    }
+    Some((hour?, weekday?))
+}
