@@ -3,10 +3,12 @@
 
 mod attributes;
 mod id;
+pub mod page;
 mod profile;
 
 pub use attributes::attributes;
 pub use id::{VisitorId, VISITOR_COOKIE, VISITOR_COOKIE_MAX_AGE_SECS, VISITOR_ID_BYTES};
+pub use page::{PageKind, PagePatterns};
 pub use profile::{profile_key, Profile, ProfileError};
 
 use crate::request::RequestFacts;
