@@ -2,11 +2,13 @@
 //! attributes that segment conditions are evaluated against.
 
 mod attributes;
+pub mod behaviour;
 mod id;
 pub mod page;
 mod profile;
 
 pub use attributes::attributes;
+pub use behaviour::{Behaviour, BEHAVIOUR_COOKIE, BEHAVIOUR_COOKIE_MAX_AGE_SECS};
 pub use id::{VisitorId, VISITOR_COOKIE, VISITOR_COOKIE_MAX_AGE_SECS, VISITOR_ID_BYTES};
 pub use page::{PageKind, PagePatterns};
 pub use profile::{profile_key, Profile, ProfileError};
