@@ -4,7 +4,10 @@
 
 use serde::Serialize;
 
-use crate::visitor::{VisitorId, VISITOR_COOKIE, VISITOR_COOKIE_MAX_AGE_SECS};
+use crate::visitor::{
+    VisitorId, BEHAVIOUR_COOKIE, BEHAVIOUR_COOKIE_MAX_AGE_SECS, VISITOR_COOKIE,
+    VISITOR_COOKIE_MAX_AGE_SECS,
+};
 
 /// Cookies to set with the response.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -35,6 +38,18 @@ pub fn visitor_cookie(id: &VisitorId, https: bool) -> String {
     let secure = if https { "; Secure" } else { "" };
     format!(
         "{VISITOR_COOKIE}={id}; Path=/; Max-Age={VISITOR_COOKIE_MAX_AGE_SECS}; HttpOnly; SameSite=Lax{secure}"
+    )
+}
+
+/// The `Set-Cookie` value that stores the visitor's behaviour; `value` is
+/// [`crate::visitor::Behaviour::encode`]'s output, which is already cookie-safe.
+///
+/// NOTE: `HttpOnly` because only the worker reads it: page scripts have no business with the
+/// browsing history, and cannot forge it from an injected script either.
+pub fn behaviour_cookie(value: &str, https: bool) -> String {
+    let secure = if https { "; Secure" } else { "" };
+    format!(
+        "{BEHAVIOUR_COOKIE}={value}; Path=/; Max-Age={BEHAVIOUR_COOKIE_MAX_AGE_SECS}; HttpOnly; SameSite=Lax{secure}"
     )
 }
 
@@ -261,5 +276,17 @@ mod tests {
         assert!(https.ends_with("; Secure"));
         assert!(!visitor_cookie(&id, false).contains("Secure"));
         assert!(https.contains("Max-Age=34560000"));
+    }
+
+    #[test]
+    fn the_behaviour_cookie_is_http_only_lax_and_secure_on_https() {
+        assert_eq!(
+            behaviour_cookie("1.a.0.0.1.1.0...!", true),
+            "tailor_b=1.a.0.0.1.1.0...!; Path=/; Max-Age=34560000; HttpOnly; SameSite=Lax; Secure"
+        );
+        assert_eq!(
+            behaviour_cookie("1.a.0.0.1.1.0...!", false),
+            "tailor_b=1.a.0.0.1.1.0...!; Path=/; Max-Age=34560000; HttpOnly; SameSite=Lax"
+        );
     }
 }

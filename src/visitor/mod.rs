@@ -2,16 +2,20 @@
 //! attributes that segment conditions are evaluated against.
 
 mod attributes;
+pub mod behaviour;
 mod cart;
 mod customer;
 mod id;
+pub mod page;
 mod profile;
 pub mod timestamp;
 
 pub use attributes::attributes;
+pub use behaviour::{Behaviour, BEHAVIOUR_COOKIE, BEHAVIOUR_COOKIE_MAX_AGE_SECS};
 pub use cart::{Cart, CartSource, ABANDONED_AFTER_MS};
 pub use customer::{customer_attributes, last_order_ms};
 pub use id::{VisitorId, VISITOR_COOKIE, VISITOR_COOKIE_MAX_AGE_SECS, VISITOR_ID_BYTES};
+pub use page::{PageKind, PagePatterns};
 pub use profile::{profile_key, Profile, ProfileError};
 
 use crate::request::RequestFacts;
