@@ -24,9 +24,9 @@ export function resolveTimes(value, nowMs = Date.now()) {
   return value;
 }
 
-/** The personas, by name (file name without .json). */
-export function personas() {
-  const dir = join(FIXTURES, "personas");
+/** The personas, by name (file name without .json); `near-misses` for the near misses. */
+export function personas(subdir = "") {
+  const dir = join(FIXTURES, "personas", subdir);
   return Object.fromEntries(
     readdirSync(dir)
       .filter((f) => f.endsWith(".json"))
@@ -45,7 +45,12 @@ export function kvEntries(nowMs = Date.now()) {
   const entries = [{ key: "config", value: configText() }];
   for (const [name, persona] of Object.entries(personas())) {
     if (!persona.visitorId) continue;
-    entries.push({ key: `demo:persona:${name}`, value: persona.visitorId });
+    // The persona switch replays these page views (minutes ago) into the behaviour cookie.
+    const pageViews = (persona.pageViews ?? []).map(({ path, at }) => ({
+      path,
+      agoMs: nowMs - Date.parse(resolveTimes(at, nowMs)),
+    }));
+    entries.push({ key: `demo:persona:${name}`, value: JSON.stringify({ visitorId: persona.visitorId, pageViews }) });
     if (persona.profile) {
       entries.push({
         key: `profile:${persona.visitorId}`,

@@ -22,7 +22,7 @@ pub mod visitor;
 mod edge;
 
 pub use config::{Config, ConfigError};
-pub use decision::{decide, Decision};
+pub use decision::{decide, record_page_view, replay_page_views, Decision};
 pub use request::RequestFacts;
 pub use rewrite::{Action, Edit, RewritePlan};
 pub use visitor::{Profile, Visitor};

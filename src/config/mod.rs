@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use crate::content::Slot;
 use crate::segment::Segment;
-use crate::visitor::CartSource;
+use crate::visitor::{CartSource, PagePatterns};
 use read::ObjectReader;
 
 /// The KV key of the active config document.
@@ -31,6 +31,8 @@ pub struct Config {
     pub slots: Vec<Slot>,
     /// Where the cart state comes from.
     pub cart: CartSource,
+    /// Which paths are product, category, cart and order confirmation pages.
+    pub pages: PagePatterns,
 }
 
 impl Config {
@@ -82,6 +84,11 @@ impl Config {
             Some(value) => CartSource::compile(value, &cart_path, &mut errors),
             None => CartSource::default(),
         };
+        let pages_path = reader.path_of("pages");
+        let pages = match reader.value("pages") {
+            Some(value) => PagePatterns::compile(value, &pages_path, &mut errors),
+            None => PagePatterns::default(),
+        };
         let slot_values = reader.optional_array("slots", &mut errors);
         let slots: Vec<Slot> = slot_values
             .iter()
@@ -112,6 +119,7 @@ impl Config {
                 segments,
                 slots,
                 cart,
+                pages,
             })
         } else {
             Err(errors)
@@ -175,7 +183,7 @@ mod tests {
             errors_of(r#"{"segments": {}, "slots": [], "extra": 1}"#),
             [
                 "segments: expected an array, found an object",
-                "extra: unknown field; expected one of: $schema, version, segments, cart, slots",
+                "extra: unknown field; expected one of: $schema, version, segments, cart, pages, slots",
             ]
         );
     }

@@ -1,18 +1,37 @@
 //! Demo only (`DEMO = "true"`): `/__tailor/persona/<name>` lets a developer browse the demo
-//! storefront as one of the fixture personas, by setting the visitor cookie to that persona's
-//! id (seeded in KV as `demo:persona:<name>`). `first-time` forgets the visitor.
+//! storefront as one of the fixture personas. The seeding stores each persona under
+//! `demo:persona:<name>` as `{"visitorId": "...", "pageViews": [{"path": "/...", "agoMs": n}]}`;
+//! the switch sets the visitor cookie to that id and replays the page views, through the same
+//! code as real page views, into the behaviour cookie. `first-time` forgets the visitor.
 
+use serde::Deserialize;
 use web_sys::{Headers, Response, ResponseInit};
 use worker::Env;
 
 use super::settings::Settings;
 use super::store;
+use crate::replay_page_views;
 use crate::request::RequestFacts;
-use crate::response::visitor_cookie;
-use crate::visitor::{VisitorId, VISITOR_COOKIE};
+use crate::response::{behaviour_cookie, visitor_cookie};
+use crate::visitor::{VisitorId, BEHAVIOUR_COOKIE, VISITOR_COOKIE};
 
 /// The path prefix of the persona switch.
 pub const PERSONA_PATH: &str = "/__tailor/persona/";
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Persona {
+    visitor_id: String,
+    #[serde(default)]
+    page_views: Vec<PageView>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PageView {
+    path: String,
+    ago_ms: u64,
+}
 
 /// Switches the browser to persona `name` and sends it to the home page.
 pub async fn switch_persona(
@@ -21,26 +40,46 @@ pub async fn switch_persona(
     facts: &RequestFacts,
     name: &str,
 ) -> Response {
-    let cookie = if name == "first-time" {
-        Some(format!(
-            "{VISITOR_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"
-        ))
+    let https = facts.is_https();
+    let forget = |cookie: &str| format!("{cookie}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax");
+    let cookies = if name == "first-time" {
+        Some(vec![forget(VISITOR_COOKIE), forget(BEHAVIOUR_COOKIE)])
     } else {
         let key = format!("demo:persona:{name}");
-        match store::read(env, &key, settings.kv_timeout).await {
-            Ok(Some(id)) => {
-                VisitorId::parse(id.trim()).map(|id| visitor_cookie(&id, facts.is_https()))
-            }
+        let persona = match store::read(env, &key, settings.kv_timeout).await {
+            Ok(Some(text)) => serde_json::from_str::<Persona>(&text).ok(),
             _ => None,
-        }
+        };
+        let config = store::config(env, settings, facts.now_ms as f64).await;
+        persona.and_then(|persona| {
+            let id = VisitorId::parse(&persona.visitor_id)?;
+            let history = config.and_then(|config| {
+                replay_page_views(
+                    &config,
+                    persona
+                        .page_views
+                        .iter()
+                        .map(|view| (view.path.as_str(), facts.now_ms.saturating_sub(view.ago_ms))),
+                )
+            });
+            Some(vec![
+                visitor_cookie(&id, https),
+                match history {
+                    Some(history) => behaviour_cookie(&history.encode(), https),
+                    None => forget(BEHAVIOUR_COOKIE),
+                },
+            ])
+        })
     };
     let Ok(headers) = Headers::new() else {
         return Response::error();
     };
     let init = ResponseInit::new();
-    let body = match cookie {
-        Some(cookie) => {
-            let _ = headers.append("set-cookie", &cookie);
+    let body = match cookies {
+        Some(cookies) => {
+            for cookie in &cookies {
+                let _ = headers.append("set-cookie", cookie);
+            }
             let _ = headers.set("location", "/");
             let _ = headers.set("cache-control", "no-store");
             init.set_status(303);

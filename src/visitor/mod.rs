@@ -9,14 +9,19 @@ mod id;
 pub mod page;
 mod profile;
 pub mod timestamp;
+mod visit;
 
-pub use attributes::attributes;
+pub use attributes::{attributes, VisitorContext};
 pub use behaviour::{Behaviour, BEHAVIOUR_COOKIE, BEHAVIOUR_COOKIE_MAX_AGE_SECS};
 pub use cart::{Cart, CartSource, ABANDONED_AFTER_MS};
 pub use customer::{customer_attributes, last_order_ms};
 pub use id::{VisitorId, VISITOR_COOKIE, VISITOR_COOKIE_MAX_AGE_SECS, VISITOR_ID_BYTES};
 pub use page::{PageKind, PagePatterns};
 pub use profile::{profile_key, Profile, ProfileError};
+pub use visit::{
+    browse_attributes, page_kind_attributes, visit_attributes, BROWSE_ABANDON_VIEWS,
+    BROWSE_WINDOW_MS,
+};
 
 use crate::request::RequestFacts;
 

@@ -69,7 +69,7 @@ test("a profile that is not JSON or not an object is ignored; the visitor is sti
   assert.ok(await waitForLog(worker, /ignoring profile profile:BwcHBwcHBwcHBwcHBwcHBw: profile is not a JSON object/), worker.logs());
 });
 
-test("a plan with no edit for this visitor returns the origin's response exactly", async () => {
+test("a page view where no slot applies keeps the origin's bytes, length and validators", async () => {
   const config = JSON.parse(HERO_CONFIG);
   delete config.slots[0].content.returning;
   const worker = await startWorker({ origin: origin.url, kv: [{ key: "config", value: JSON.stringify(config) }] });
@@ -77,6 +77,18 @@ test("a plan with no edit for this visitor returns the origin's response exactly
   assert.equal(res.text, PAGE);
   assert.equal(res.headers.etag, '"v1"', "validators kept");
   assert.equal(res.headers["content-length"], String(Buffer.byteLength(PAGE)));
+  assert.deepEqual(res.setCookies.map((c) => c.split("=")[0]), ["tailor_b"], "only the page view is recorded");
+  assert.equal(res.headers["cache-control"], "private, no-cache", "a response with a visitor's cookie is private");
+});
+
+test("for a crawler, a page where no slot applies is the origin's response exactly", async () => {
+  const config = JSON.parse(HERO_CONFIG);
+  delete config.slots[0].content["first-time"];
+  const worker = await startWorker({ origin: origin.url, kv: [{ key: "config", value: JSON.stringify(config) }] });
+  const res = await request(`${worker.url}/validators`, { headers: { "user-agent": "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)" } });
+  assert.equal(res.text, PAGE);
+  assert.equal(res.headers.etag, '"v1"');
+  assert.equal(res.setCookies.length, 0, "crawlers get no cookies");
   assert.equal(res.headers["cache-control"], "public, max-age=600", "the origin's caching kept");
 });
 

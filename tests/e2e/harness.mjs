@@ -129,6 +129,33 @@ export function request(url, { method = "GET", headers = {}, body } = {}) {
   });
 }
 
+/** A browser's cookie jar: keeps what responses set (and forgets what they expire). */
+export class CookieJar {
+  #cookies = new Map();
+  store(response) {
+    for (const line of response.setCookies) {
+      const [pair, ...attributes] = line.split(";");
+      const eq = pair.indexOf("=");
+      const name = pair.slice(0, eq).trim();
+      const expired = attributes.some((a) => /^\s*max-age=0\s*$/i.test(a));
+      if (expired) this.#cookies.delete(name);
+      else this.#cookies.set(name, pair.slice(eq + 1).trim());
+    }
+    return response;
+  }
+  header() {
+    return [...this.#cookies].map(([k, v]) => `${k}=${v}`).join("; ");
+  }
+  get(name) {
+    return this.#cookies.get(name);
+  }
+  /** GETs `url` with the jar's cookies and keeps the ones the response sets. */
+  async get_(url) {
+    const cookie = this.header();
+    return this.store(await request(url, { headers: cookie ? { cookie } : {} }));
+  }
+}
+
 /** The `name=value` part of our visitor cookie from a response, for the next request. */
 export function visitorCookie(response) {
   const line = response.setCookies.find((c) => c.startsWith("tailor_vid="));
