@@ -35,7 +35,8 @@ use super::RequestFacts;
 /// | `time.localWeekday` | integer 0–6 or null | Visitor's local day of week, 0 = Sunday |
 /// | `gpc` | boolean | `Sec-GPC: 1` header (Global Privacy Control) |
 ///
-/// Geography and local time come from Cloudflare and are null in local development.
+/// Geography and local time come from Cloudflare; without `request.cf` they are null (local
+/// `wrangler dev` and Miniflare supply a placeholder: Austin, US, `America/Chicago`).
 ///
 /// Example (an iPhone from Paris, arriving from a Google search with a newsletter link):
 ///
