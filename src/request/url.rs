@@ -101,12 +101,22 @@ pub fn query_string(url: &str) -> &str {
 ///
 /// Bad escapes stay literal and invalid UTF-8 becomes U+FFFD, so this never fails.
 pub fn form_decode(component: &str) -> String {
+    decode(component, true)
+}
+
+/// Decodes `%XX` escapes in a URL path segment (`+` stays a plus), as leniently as
+/// [`form_decode`].
+pub fn percent_decode(segment: &str) -> String {
+    decode(segment, false)
+}
+
+fn decode(component: &str, plus_is_space: bool) -> String {
     let bytes = component.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            b'+' => out.push(b' '),
+            b'+' if plus_is_space => out.push(b' '),
             b'%' => {
                 let high = bytes.get(i + 1).copied().and_then(hex_value);
                 let low = bytes.get(i + 2).copied().and_then(hex_value);

@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use crate::config::read::ObjectReader;
 use crate::config::{describe_json, ConfigError};
+use crate::request::url::percent_decode;
 
 /// What kind of page a URL path shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -312,35 +313,6 @@ fn split_url_path(url_path: &str) -> Vec<String> {
         return Vec::new();
     }
     trimmed.split('/').map(percent_decode).collect()
-}
-
-/// Decodes `%XX` escapes; malformed escapes stay as they are, invalid UTF-8 becomes U+FFFD.
-fn percent_decode(segment: &str) -> String {
-    let bytes = segment.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let escaped = (bytes[i] == b'%')
-            .then(|| Some((hex(*bytes.get(i + 1)?)?, hex(*bytes.get(i + 2)?)?)))
-            .flatten();
-        match escaped {
-            Some((high, low)) => {
-                out.push(high << 4 | low);
-                i += 3;
-            }
-            None => {
-                out.push(bytes[i]);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn hex(byte: u8) -> Option<u8> {
-    char::from(byte)
-        .to_digit(16)
-        .and_then(|d| u8::try_from(d).ok())
 }
 
 #[cfg(test)]
