@@ -52,7 +52,7 @@ pub fn decide(
         page: &page,
     };
     let attributes = attributes(&context, &config.cart);
-    let memberships = memberships(&config.segments, &attributes);
+    let memberships = memberships(&config.segments, &attributes, request.now_ms);
     let edits = config
         .slots
         .iter()

@@ -7,6 +7,7 @@ use serde_json::Value;
 use crate::condition::Condition;
 use crate::config::read::ObjectReader;
 use crate::config::ConfigError;
+use crate::content::{Schedule, StoreOffset};
 
 /// A compiled segment definition.
 #[derive(Debug, Clone)]
@@ -21,6 +22,8 @@ pub struct Segment {
     pub priority: i64,
     /// Who belongs.
     pub when: Condition,
+    /// When the segment is in force (always, by default).
+    pub schedule: Schedule,
 }
 
 /// One segment the visitor belongs to, and why.
@@ -34,7 +37,12 @@ pub struct Membership {
 
 impl Segment {
     /// Reads and compiles one segment at `path`, collecting every error.
-    pub fn compile(value: &Value, path: &str, errors: &mut Vec<ConfigError>) -> Option<Self> {
+    pub fn compile(
+        value: &Value,
+        path: &str,
+        offset: StoreOffset,
+        errors: &mut Vec<ConfigError>,
+    ) -> Option<Self> {
         let before = errors.len();
         let mut reader = ObjectReader::new(value, path, errors);
         let id = reader.required_str("id", errors);
@@ -63,6 +71,11 @@ impl Segment {
                 None
             }
         };
+        let schedule_path = reader.path_of("schedule");
+        let schedule = reader
+            .value("schedule")
+            .map(|s| Schedule::compile(s, &schedule_path, offset, errors))
+            .unwrap_or_default();
         reader.finish(errors);
         (errors.len() == before).then_some(())?;
         Some(Self {
@@ -71,6 +84,7 @@ impl Segment {
             description,
             priority,
             when: when?,
+            schedule,
         })
     }
 }
@@ -90,12 +104,12 @@ pub fn check_id(id: &str, path: &str, errors: &mut Vec<ConfigError>) {
     }
 }
 
-/// The segments whose condition the attributes satisfy, highest priority first (config order
-/// breaks ties).
-pub fn memberships(segments: &[Segment], attributes: &Value) -> Vec<Membership> {
+/// The segments in force at `now_ms` whose condition the attributes satisfy, highest priority
+/// first (config order breaks ties).
+pub fn memberships(segments: &[Segment], attributes: &Value, now_ms: u64) -> Vec<Membership> {
     let mut matched: Vec<Membership> = segments
         .iter()
-        .filter(|s| s.when.matches(attributes))
+        .filter(|s| s.schedule.is_live(now_ms) && s.when.matches(attributes))
         .map(|s| Membership {
             segment: s.id.clone(),
             priority: s.priority,
@@ -113,7 +127,8 @@ mod tests {
 
     fn segment(doc: Value) -> Segment {
         let mut errors = Vec::new();
-        Segment::compile(&doc, "segments[0]", &mut errors).expect("valid segment")
+        Segment::compile(&doc, "segments[0]", StoreOffset::default(), &mut errors)
+            .expect("valid segment")
     }
 
     #[test]
@@ -124,7 +139,7 @@ mod tests {
             segment(json!({"id": "c", "priority": 1, "when": {"x": 1}})),
             segment(json!({"id": "d", "priority": 9, "when": {"x": 2}})),
         ];
-        let ids: Vec<String> = memberships(&segments, &json!({"x": 1}))
+        let ids: Vec<String> = memberships(&segments, &json!({"x": 1}), 0)
             .into_iter()
             .map(|m| m.segment)
             .collect();
@@ -132,10 +147,23 @@ mod tests {
     }
 
     #[test]
+    fn a_scheduled_segment_is_only_in_force_within_its_window() {
+        let holiday = segment(json!({"id": "holiday", "when": {},
+            "schedule": {"start": "2026-12-20T00:00:00Z", "end": "2026-12-27T00:00:00Z"}}));
+        let start = 1_797_724_800_000; // 2026-12-20T00:00:00Z
+        let segments = [holiday];
+        assert!(memberships(&segments, &json!({}), start - 1).is_empty());
+        assert_eq!(memberships(&segments, &json!({}), start).len(), 1);
+        assert!(memberships(&segments, &json!({}), start + 7 * 86_400_000).is_empty());
+    }
+
+    #[test]
     fn invalid_segments_report_every_problem() {
         let mut errors = Vec::new();
         let doc = json!({"id": "bad id!", "priority": "x", "colour": 1});
-        assert!(Segment::compile(&doc, "segments[1]", &mut errors).is_none());
+        assert!(
+            Segment::compile(&doc, "segments[1]", StoreOffset::default(), &mut errors).is_none()
+        );
         let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
         assert_eq!(messages.len(), 4, "{messages:#?}");
         assert!(messages[0].starts_with("segments[1].id: \"bad id!\" is not a valid id"));

@@ -12,7 +12,7 @@ pub use error::{describe_json, ConfigError};
 
 use serde_json::Value;
 
-use crate::content::Slot;
+use crate::content::{Slot, StoreOffset};
 use crate::segment::Segment;
 use crate::visitor::{CartSource, PagePatterns};
 use read::ObjectReader;
@@ -33,6 +33,8 @@ pub struct Config {
     pub cart: CartSource,
     /// Which paths are product, category, cart and order confirmation pages.
     pub pages: PagePatterns,
+    /// The store's offset from UTC, for schedules written in local time.
+    pub store_offset: StoreOffset,
 }
 
 impl Config {
@@ -74,10 +76,20 @@ impl Config {
                 String::new()
             }
         };
+        let store_offset = match reader.optional_str("storeUtcOffset", &mut errors) {
+            None => StoreOffset::default(),
+            Some(text) => StoreOffset::parse(&text).unwrap_or_else(|| {
+                errors.push(ConfigError::new(
+                    "storeUtcOffset",
+                    format!("{text:?} is not a UTC offset; use e.g. \"-05:00\" or \"+01:00\""),
+                ));
+                StoreOffset::default()
+            }),
+        };
         let segments: Vec<Segment> = reader
             .optional_array("segments", &mut errors)
             .into_iter()
-            .filter_map(|(path, value)| Segment::compile(value, &path, &mut errors))
+            .filter_map(|(path, value)| Segment::compile(value, &path, store_offset, &mut errors))
             .collect();
         let cart_path = reader.path_of("cart");
         let cart = match reader.value("cart") {
@@ -120,6 +132,7 @@ impl Config {
                 slots,
                 cart,
                 pages,
+                store_offset,
             })
         } else {
             Err(errors)
@@ -183,7 +196,7 @@ mod tests {
             errors_of(r#"{"segments": {}, "slots": [], "extra": 1}"#),
             [
                 "segments: expected an array, found an object",
-                "extra: unknown field; expected one of: $schema, version, segments, cart, pages, slots",
+                "extra: unknown field; expected one of: $schema, version, storeUtcOffset, segments, cart, pages, slots",
             ]
         );
     }

@@ -1,5 +1,7 @@
 //! Personalized content: slots on the storefront's pages and what each segment sees in them.
 
+mod schedule;
 mod slot;
 
+pub use schedule::{Schedule, StoreOffset};
 pub use slot::{ActionKind, Slot};
