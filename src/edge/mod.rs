@@ -35,6 +35,9 @@ async fn handle(request: Request, env: Env) -> Response {
     let facts = facts::extract(&request, js_sys::Date::now());
     let headers = request.headers();
     let header = |name: &str| headers.get(name).ok().flatten();
+    // NOTE: only a browser navigation (which asks for HTML) that is not personalized is worth a
+    // log line; assets pass through silently.
+    let wants_page = header("accept").is_some_and(|accept| accept.contains("text/html"));
 
     if settings.demo {
         if let Some(name) = facts.path().strip_prefix(demo::PERSONA_PATH) {
@@ -47,7 +50,9 @@ async fn handle(request: Request, env: Env) -> Response {
         header("upgrade").as_deref(),
         header("range").as_deref(),
     ) {
-        console_log!("tailor: pass-through ({}) {}", reason.label(), facts.path());
+        if wants_page {
+            console_log!("tailor: pass-through ({}) {}", reason.label(), facts.path());
+        }
         return pass_through(&env, &settings, &request).await;
     }
 
@@ -86,7 +91,9 @@ async fn handle(request: Request, env: Env) -> Response {
         content_type.as_deref(),
         origin_header("content-range").as_deref(),
     ) {
-        console_log!("tailor: pass-through ({}) {}", reason.label(), facts.path());
+        if wants_page {
+            console_log!("tailor: pass-through ({}) {}", reason.label(), facts.path());
+        }
         return origin;
     }
     let Some(config) = config else {

@@ -4,9 +4,7 @@
 import http from "node:http";
 import { after } from "node:test";
 import { Miniflare } from "miniflare";
-import { unstable_getMiniflareWorkerOptions } from "wrangler";
-import { ROOT } from "../../scripts/fixtures.mjs";
-import { join } from "node:path";
+import { workerOptions } from "../../scripts/miniflare.mjs";
 
 // NOTE: node --test runs each file in its own process; everything started here is stopped
 // after the file's tests, and on exit too, so a failing `before` can't leave a hang behind.
@@ -42,41 +40,18 @@ const FAULTY_KV = {
  *  `asDeployed` takes the vars and the demo storefront (Static Assets) from wrangler.toml,
  *  exactly as `wrangler dev` runs it; `cf` mocks Cloudflare's `request.cf` object. */
 export async function startWorker({ origin, kv = [], bindings = {}, faultyKv, asDeployed = false, cf = false } = {}) {
-  let assets;
-  let wranglerVars = {};
-  if (asDeployed) {
-    const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"));
-    assets = workerOptions.assets;
-    wranglerVars = workerOptions.bindings;
-  }
   const logs = [];
-  const options = {
-    modules: true,
-    scriptPath: join(ROOT, "build/worker/shim.mjs"),
-    modulesRules: [
-      { type: "ESModule", include: ["**/*.js"] },
-      { type: "CompiledWasm", include: ["**/*.wasm"] },
-    ],
-    compatibilityDate: "2026-04-20",
+  const options = workerOptions({
+    origin,
+    asDeployed,
     cf,
-    host: "127.0.0.1",
-    port: 0,
-    kvNamespaces: ["TAILOR_KV"],
-    bindings: {
-      ...wranglerVars,
-      ORIGIN: origin ?? "",
-      // Every request re-reads the config, so tests can change it between requests.
-      CONFIG_TTL_SECONDS: "0",
-      KV_TIMEOUT_MS: "2000",
-      DEMO: "true",
-      ...bindings,
-    },
-    handleRuntimeStdio(stdout, stderr) {
-      stdout.on("data", (d) => logs.push(String(d)));
-      stderr.on("data", (d) => logs.push(String(d)));
-    },
+    // Every request re-reads the config, so tests can change it between requests.
+    bindings: { CONFIG_TTL_SECONDS: "0", KV_TIMEOUT_MS: "2000", DEMO: "true", ...bindings },
+  });
+  options.handleRuntimeStdio = (stdout, stderr) => {
+    stdout.on("data", (d) => logs.push(String(d)));
+    stderr.on("data", (d) => logs.push(String(d)));
   };
-  if (assets) options.assets = assets;
   let mfOptions = options;
   if (faultyKv) {
     delete options.kvNamespaces;
