@@ -14,38 +14,56 @@ use super::settings::Settings;
 use crate::config::{Config, CONFIG_KEY};
 use crate::visitor::{profile_key, Profile, VisitorId};
 
-/// The config as last loaded in this isolate; `None` means "missing or invalid": the isolate
-/// serves pages unchanged until the next load.
-struct Cached {
+/// A document as last loaded in this isolate; `None` means "missing or invalid" until the
+/// next load.
+struct Cached<T> {
     loaded_at_ms: f64,
-    config: Option<Rc<Config>>,
+    value: Option<Rc<T>>,
 }
+
+type Slot<T> = std::thread::LocalKey<RefCell<Option<Cached<T>>>>;
 
 thread_local! {
-    // NOTE: a Workers isolate is single-threaded; this lives as long as the isolate.
-    static CONFIG: RefCell<Option<Cached>> = const { RefCell::new(None) };
+    // NOTE: a Workers isolate is single-threaded; these live as long as the isolate.
+    static CONFIG: RefCell<Option<Cached<Config>>> = const { RefCell::new(None) };
 }
 
-/// The active config: from this isolate's cache while it is fresh, else from KV (parsed,
-/// validated and compiled once, then cached, valid or not, for `config_ttl`).
-pub async fn config(env: &Env, settings: &Settings, now_ms: f64) -> Option<Rc<Config>> {
-    let fresh = CONFIG.with_borrow(|cached| {
+/// A document from this isolate's cache while it is fresh, else loaded (parsed, validated and
+/// compiled once) and cached, valid or not, for `ttl_ms`.
+async fn cached<T>(
+    slot: &'static Slot<T>,
+    ttl_ms: f64,
+    now_ms: f64,
+    load: impl std::future::Future<Output = Option<T>>,
+) -> Option<Rc<T>> {
+    let fresh = slot.with_borrow(|cached| {
         cached
             .as_ref()
-            .filter(|c| now_ms - c.loaded_at_ms < settings.config_ttl_ms)
-            .map(|c| c.config.clone())
+            .filter(|c| now_ms - c.loaded_at_ms < ttl_ms)
+            .map(|c| c.value.clone())
     });
-    if let Some(config) = fresh {
-        return config;
+    if let Some(value) = fresh {
+        return value;
     }
-    let config = load_config(env, settings).await.map(Rc::new);
-    CONFIG.with_borrow_mut(|cached| {
+    let value = load.await.map(Rc::new);
+    slot.with_borrow_mut(|cached| {
         *cached = Some(Cached {
             loaded_at_ms: now_ms,
-            config: config.clone(),
+            value: value.clone(),
         });
     });
-    config
+    value
+}
+
+/// The active config (see [`cached`]); missing or invalid means pages are served unchanged.
+pub async fn config(env: &Env, settings: &Settings, now_ms: f64) -> Option<Rc<Config>> {
+    cached(
+        &CONFIG,
+        settings.config_ttl_ms,
+        now_ms,
+        load_config(env, settings),
+    )
+    .await
 }
 
 async fn load_config(env: &Env, settings: &Settings) -> Option<Config> {
