@@ -277,3 +277,6 @@ fn line_column(source: &str, offset: usize) -> (usize, usize) {
     let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
     (line, column)
 }
+
+#[cfg(test)]
+mod tests;
