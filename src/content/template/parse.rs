@@ -321,7 +321,7 @@ fn find_close(source: &str, from: usize, close: &str) -> Option<usize> {
                     .position(|&b| b == quote)
                     .map_or(bytes.len(), |p| i + 1 + p + 1);
             }
-            _ if source[i..].starts_with(close) => return Some(i),
+            _ if bytes[i..].starts_with(close.as_bytes()) => return Some(i),
             _ => i += 1,
         }
     }
