@@ -154,8 +154,9 @@ fn display_path(path: &str) -> &str {
     }
 }
 
-/// The known name closest to a misspelt one, if any is close enough to suggest.
-fn closest<'k>(key: &str, known: &[&'k str]) -> Option<&'k str> {
+/// The known name closest to a misspelt one, if any is close enough to suggest (also used for
+/// template filter and tag names).
+pub(crate) fn closest<'k>(key: &str, known: &[&'k str]) -> Option<&'k str> {
     known
         .iter()
         .map(|k| {

@@ -2,6 +2,8 @@
 
 mod schedule;
 mod slot;
+pub mod template;
 
 pub use schedule::{Schedule, StoreOffset};
 pub use slot::{ActionKind, Slot};
+pub use template::{Template, TemplateMode};
