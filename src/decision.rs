@@ -56,7 +56,7 @@ pub fn decide(
     let edits = config
         .slots
         .iter()
-        .filter_map(|slot| slot.decide(&memberships))
+        .filter_map(|slot| slot.decide(&memberships, &attributes, request.now_ms))
         .collect();
     let mut set_cookies = Vec::new();
     // NOTE: crawlers keep no cookies, so issuing them would only make their pages private.

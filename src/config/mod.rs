@@ -12,7 +12,7 @@ pub use error::{describe_json, ConfigError};
 
 use serde_json::Value;
 
-use crate::content::{Slot, StoreOffset};
+use crate::content::{Slot, SlotCompiler, StoreOffset};
 use crate::segment::Segment;
 use crate::visitor::{CartSource, PagePatterns};
 use read::ObjectReader;
@@ -104,7 +104,13 @@ impl Config {
         let slot_values = reader.optional_array("slots", &mut errors);
         let slots: Vec<Slot> = slot_values
             .iter()
-            .filter_map(|(path, value)| Slot::compile(value, path, check_selector, &mut errors))
+            .filter_map(|(path, value)| {
+                let compiler = SlotCompiler {
+                    check_selector,
+                    store_offset,
+                };
+                Slot::compile(value, path, &compiler, &mut errors)
+            })
             .collect();
         reader.finish(&mut errors);
 

@@ -5,5 +5,5 @@ mod slot;
 pub mod template;
 
 pub use schedule::{Schedule, StoreOffset};
-pub use slot::{ActionKind, Slot};
+pub use slot::{ActionKind, Content, Slot, SlotCompiler};
 pub use template::{Template, TemplateMode};

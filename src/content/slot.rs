@@ -3,10 +3,30 @@
 
 use serde_json::Value;
 
+use super::schedule::{Schedule, StoreOffset};
+use super::template::{Template, TemplateMode};
 use crate::config::read::ObjectReader;
 use crate::config::{describe_json, ConfigError};
 use crate::rewrite::{Action, Edit};
 use crate::segment::{check_id, Membership};
+
+/// What compiling a slot needs besides its JSON.
+pub struct SlotCompiler<'a> {
+    /// The rewriter's own selector parser (lol_html natively, the runtime's HTMLRewriter in
+    /// the worker).
+    pub check_selector: &'a dyn Fn(&str) -> Result<(), String>,
+    /// The store's timezone, for schedules in local time.
+    pub store_offset: StoreOffset,
+}
+
+/// One piece of content: a template (or a class name) and when it is live.
+#[derive(Debug, Clone)]
+pub struct Content {
+    /// The payload of the slot's action, rendered per visitor.
+    pub template: Template,
+    /// When this content is live (always, by default).
+    pub schedule: Schedule,
+}
 
 /// The kind of change a slot makes; the per-segment content is its payload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,10 +77,6 @@ impl ActionKind {
     fn needs_attribute(self) -> bool {
         matches!(self, Self::SetAttribute | Self::RemoveAttribute)
     }
-
-    fn takes_class(self) -> bool {
-        matches!(self, Self::AddClass | Self::RemoveClass)
-    }
 }
 
 /// A compiled slot.
@@ -75,20 +91,22 @@ pub struct Slot {
     /// The attribute for `setAttribute` / `removeAttribute`.
     pub attribute: Option<String>,
     /// Content per segment id, in config order.
-    pub content: Vec<(String, String)>,
+    pub content: Vec<(String, Content)>,
     /// Content for visitors in no segment that has any; `None` leaves the page alone.
-    pub default: Option<String>,
+    pub default: Option<Content>,
+    /// When the slot is live at all (always, by default).
+    pub schedule: Schedule,
 }
 
 impl Slot {
-    /// Reads and compiles one slot at `path`. `check_selector` is the rewriter's own parser
-    /// (lol_html natively, the runtime's HTMLRewriter in the worker).
+    /// Reads and compiles one slot at `path`, templates and schedules included.
     pub fn compile(
         value: &Value,
         path: &str,
-        check_selector: &dyn Fn(&str) -> Result<(), String>,
+        compiler: &SlotCompiler<'_>,
         errors: &mut Vec<ConfigError>,
     ) -> Option<Self> {
+        let check_selector = compiler.check_selector;
         let before = errors.len();
         let mut reader = ObjectReader::new(value, path, errors);
         let id = reader.required_str("id", errors);
@@ -134,6 +152,12 @@ impl Slot {
                 _ => {}
             }
         }
+        let payload_kind = action.map(|kind| PayloadKind::of(kind, attribute.as_deref()));
+        let read = |value: &Value, path: &str, errors: &mut Vec<ConfigError>| {
+            payload_kind
+                .as_ref()
+                .and_then(|kind| read_content(value, path, kind, compiler.store_offset, errors))
+        };
         let content_path = reader.path_of("content");
         let content = match reader.value("content") {
             None | Some(Value::Null) => Vec::new(),
@@ -141,7 +165,7 @@ impl Slot {
                 .iter()
                 .filter_map(|(segment, payload)| {
                     let path = format!("{content_path}.{segment}");
-                    read_payload(payload, &path, action, errors).map(|p| (segment.clone(), p))
+                    read(payload, &path, errors).map(|c| (segment.clone(), c))
                 })
                 .collect(),
             Some(other) => {
@@ -158,8 +182,13 @@ impl Slot {
         let default_path = reader.path_of("default");
         let default = match reader.value("default") {
             None | Some(Value::Null) => None,
-            Some(payload) => read_payload(payload, &default_path, action, errors),
+            Some(payload) => read(payload, &default_path, errors),
         };
+        let schedule_path = reader.path_of("schedule");
+        let schedule = reader
+            .value("schedule")
+            .map(|s| Schedule::compile(s, &schedule_path, compiler.store_offset, errors))
+            .unwrap_or_default();
         reader.finish(errors);
         (errors.len() == before).then_some(())?;
         Some(Self {
@@ -169,24 +198,35 @@ impl Slot {
             attribute,
             content,
             default,
+            schedule,
         })
     }
 
-    /// The edit this slot makes for a visitor with these memberships (highest priority
-    /// first), or `None` to leave the page's own content.
-    pub fn decide(&self, memberships: &[Membership]) -> Option<Edit> {
-        let (payload, why) = memberships
+    /// The edit this slot makes at `now_ms` for a visitor with these memberships (highest
+    /// priority first), its content rendered against `context` (the visitor's attributes), or
+    /// `None` to leave the page's own content.
+    pub fn decide(&self, memberships: &[Membership], context: &Value, now_ms: u64) -> Option<Edit> {
+        if !self.schedule.is_live(now_ms) {
+            return None;
+        }
+        let live = |content: &&Content| content.schedule.is_live(now_ms);
+        let (content, why) = memberships
             .iter()
             .find_map(|m| {
                 self.content
                     .iter()
-                    .find(|(segment, _)| *segment == m.segment)
-                    .map(|(_, payload)| (payload, format!("segment {}", m.segment)))
+                    .find(|(segment, content)| *segment == m.segment && live(&content))
+                    .map(|(_, content)| (content, format!("segment {}", m.segment)))
             })
-            .or_else(|| self.default.as_ref().map(|p| (p, "default".to_string())))?;
+            .or_else(|| {
+                self.default
+                    .as_ref()
+                    .filter(live)
+                    .map(|c| (c, "default".to_string()))
+            })?;
         Some(Edit {
             selector: self.selector.clone(),
-            action: self.action_for(payload),
+            action: self.action_for(&content.template.render(context)),
             reason: format!("slot {}: {why}", self.id),
         })
     }
@@ -213,29 +253,90 @@ impl Slot {
     }
 }
 
-fn read_payload(
-    payload: &Value,
-    path: &str,
-    action: Option<ActionKind>,
-    errors: &mut Vec<ConfigError>,
-) -> Option<String> {
-    let Value::String(text) = payload else {
-        errors.push(ConfigError::new(
-            path,
-            format!("expected a string, found {}", describe_json(payload)),
-        ));
-        return None;
-    };
-    if action.is_some_and(ActionKind::takes_class)
-        && (text.is_empty() || text.chars().any(|c| c.is_ascii_whitespace()))
-    {
-        errors.push(ConfigError::new(
-            path,
-            format!("{text:?} is not a single class name"),
-        ));
-        return None;
+/// How a slot's payloads are compiled, from its action.
+enum PayloadKind {
+    /// Markup: an HTML template.
+    Html,
+    /// An attribute's value: an attribute-value template.
+    Attribute(String),
+    /// A class name: literal text.
+    Class,
+    /// Ignored (`remove`, `removeAttribute`).
+    Ignored,
+}
+
+impl PayloadKind {
+    fn of(kind: ActionKind, attribute: Option<&str>) -> Self {
+        match kind {
+            ActionKind::SetAttribute => Self::Attribute(attribute.unwrap_or_default().to_string()),
+            ActionKind::AddClass | ActionKind::RemoveClass => Self::Class,
+            ActionKind::Remove | ActionKind::RemoveAttribute => Self::Ignored,
+            _ => Self::Html,
+        }
     }
-    Some(text.clone())
+}
+
+/// A content entry: a string, or `{"template": "...", "schedule": {...}}`.
+fn read_content(
+    value: &Value,
+    path: &str,
+    kind: &PayloadKind,
+    offset: StoreOffset,
+    errors: &mut Vec<ConfigError>,
+) -> Option<Content> {
+    let (text, text_path, schedule) = match value {
+        Value::String(text) => (text.clone(), path.to_string(), Schedule::default()),
+        Value::Object(_) => {
+            let mut reader = ObjectReader::new(value, path, errors);
+            let text = reader.required_str("template", errors);
+            let text_path = reader.path_of("template");
+            let schedule_path = reader.path_of("schedule");
+            let schedule = reader
+                .value("schedule")
+                .map(|s| Schedule::compile(s, &schedule_path, offset, errors))
+                .unwrap_or_default();
+            reader.finish(errors);
+            (text, text_path, schedule)
+        }
+        other => {
+            errors.push(ConfigError::new(
+                path,
+                format!(
+                    "expected a string or {{\"template\": ..., \"schedule\": ...}}, found {}",
+                    describe_json(other)
+                ),
+            ));
+            return None;
+        }
+    };
+    let mode = match kind {
+        PayloadKind::Html => TemplateMode::Html,
+        PayloadKind::Attribute(attribute) => TemplateMode::AttributeValue {
+            attribute: attribute.clone(),
+        },
+        PayloadKind::Class | PayloadKind::Ignored => {
+            if matches!(kind, PayloadKind::Class)
+                && (text.is_empty() || text.chars().any(|c| c.is_ascii_whitespace() || c == '{'))
+            {
+                errors.push(ConfigError::new(
+                    text_path,
+                    format!("{text:?} is not a single class name"),
+                ));
+                return None;
+            }
+            // NOTE: class names and ignored payloads are literal; `{% raw %}` keeps them so.
+            let literal = format!("{{% raw %}}{text}{{% endraw %}}");
+            let template = Template::compile(&literal, TemplateMode::Html, &text_path).ok()?;
+            return Some(Content { template, schedule });
+        }
+    };
+    match Template::compile(&text, mode, &text_path) {
+        Ok(template) => Some(Content { template, schedule }),
+        Err(mut found) => {
+            errors.append(&mut found);
+            None
+        }
+    }
 }
 
 fn is_attribute_name(name: &str) -> bool {
@@ -261,9 +362,21 @@ mod tests {
         }
     }
 
+    fn compile(
+        doc: &Value,
+        check: &dyn Fn(&str) -> Result<(), String>,
+        errors: &mut Vec<ConfigError>,
+    ) -> Option<Slot> {
+        let compiler = SlotCompiler {
+            check_selector: check,
+            store_offset: StoreOffset::default(),
+        };
+        Slot::compile(doc, "slots[0]", &compiler, errors)
+    }
+
     fn slot(doc: Value) -> Slot {
         let mut errors = Vec::new();
-        let slot = Slot::compile(&doc, "slots[0]", &accept_any, &mut errors);
+        let slot = compile(&doc, &accept_any, &mut errors);
         assert_eq!(errors, []);
         slot.expect("valid slot")
     }
@@ -276,7 +389,9 @@ mod tests {
             "default": "<h1>Hi</h1>"
         }));
         let vip_and_returning = [member("vip", 9), member("returning", 1)];
-        let edit = hero.decide(&vip_and_returning).expect("edit");
+        let edit = hero
+            .decide(&vip_and_returning, &json!({}), 0)
+            .expect("edit");
         assert_eq!(
             edit.action,
             Action::SetInnerContent {
@@ -286,11 +401,11 @@ mod tests {
         assert_eq!(edit.reason, "slot hero: segment vip");
 
         let edit = hero
-            .decide(&[member("other", 5), member("returning", 1)])
+            .decide(&[member("other", 5), member("returning", 1)], &json!({}), 0)
             .expect("edit");
         assert_eq!(edit.reason, "slot hero: segment returning");
 
-        let edit = hero.decide(&[]).expect("default");
+        let edit = hero.decide(&[], &json!({}), 0).expect("default");
         assert_eq!(edit.reason, "slot hero: default");
     }
 
@@ -299,9 +414,11 @@ mod tests {
         let hero = slot(json!({
             "id": "hero", "selector": "#hero", "action": "remove", "content": {"vip": ""}
         }));
-        assert_eq!(hero.decide(&[member("returning", 1)]), None);
+        assert_eq!(hero.decide(&[member("returning", 1)], &json!({}), 0), None);
         assert_eq!(
-            hero.decide(&[member("vip", 1)]).expect("edit").action,
+            hero.decide(&[member("vip", 1)], &json!({}), 0)
+                .expect("edit")
+                .action,
             Action::Remove
         );
     }
@@ -313,12 +430,75 @@ mod tests {
             "default": "/vip.svg"
         }));
         assert_eq!(
-            image.decide(&[]).expect("edit").action,
+            image.decide(&[], &json!({}), 0).expect("edit").action,
             Action::SetAttribute {
                 name: "src".into(),
                 value: "/vip.svg".into()
             }
         );
+    }
+
+    #[test]
+    fn content_is_rendered_per_visitor_and_escaped() {
+        let greeting = slot(json!({
+            "id": "greeting", "selector": "h1", "action": "setInnerContent",
+            "default": "Welcome back, {{ customer.firstName | default: \"friend\" }}!"
+        }));
+        let render = |context: Value| match greeting.decide(&[], &context, 0).expect("edit").action
+        {
+            Action::SetInnerContent { html } => html,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            render(json!({"customer": {"firstName": "Ada"}})),
+            "Welcome back, Ada!"
+        );
+        assert_eq!(render(json!({})), "Welcome back, friend!");
+        assert_eq!(
+            render(json!({"customer": {"firstName": "<script>alert(1)</script>"}})),
+            "Welcome back, &lt;script&gt;alert(1)&lt;/script&gt;!"
+        );
+    }
+
+    #[test]
+    fn attribute_templates_are_plain_text_with_safe_urls() {
+        let link = slot(json!({
+            "id": "cta", "selector": "a", "action": "setAttribute", "attribute": "href",
+            "default": "{{ profile.link }}"
+        }));
+        let href = |context: Value| match link.decide(&[], &context, 0).expect("edit").action {
+            Action::SetAttribute { value, .. } => value,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            href(json!({"profile": {"link": "/cart?a=1&b=2"}})),
+            "/cart?a=1&b=2"
+        );
+        assert_eq!(
+            href(json!({"profile": {"link": "javascript:alert(1)"}})),
+            "#"
+        );
+    }
+
+    #[test]
+    fn scheduled_content_and_slots_switch_themselves_on_and_off() {
+        let campaign = slot(json!({
+            "id": "banner", "selector": "h1", "action": "setInnerContent",
+            "schedule": {"end": "2026-12-01T00:00:00Z"},
+            "content": {"vip": {"template": "Black Friday", "schedule": {"start": "2026-11-27T00:00:00Z"}}},
+            "default": "Hello"
+        }));
+        let vip = [member("vip", 1)];
+        let friday = 1_795_737_600_000; // 2026-11-27T00:00:00Z
+        let before = campaign.decide(&vip, &json!({}), friday - 1).expect("edit");
+        assert_eq!(
+            before.reason, "slot banner: default",
+            "vip content not live yet"
+        );
+        let during = campaign.decide(&vip, &json!({}), friday).expect("edit");
+        assert_eq!(during.reason, "slot banner: segment vip");
+        let after = campaign.decide(&vip, &json!({}), 1_796_083_200_000);
+        assert_eq!(after, None, "the whole slot ended on 2026-12-01");
     }
 
     #[test]
@@ -351,7 +531,7 @@ mod tests {
             ),
             (
                 json!({"id": "a", "selector": "x", "action": "append", "content": {"vip": 3}}),
-                "slots[0].content.vip: expected a string, found 3",
+                "slots[0].content.vip: expected a string or {\"template\": ..., \"schedule\": ...}, found 3",
             ),
             (
                 json!({"id": "a", "selector": "x", "action": "append", "content": []}),
@@ -365,10 +545,7 @@ mod tests {
             } else {
                 &accept_any
             };
-            assert!(
-                Slot::compile(&doc, "slots[0]", check, &mut errors).is_none(),
-                "{doc}"
-            );
+            assert!(compile(&doc, check, &mut errors).is_none(), "{doc}");
             let all: Vec<String> = errors.iter().map(ToString::to_string).collect();
             assert!(
                 all.iter().any(|m| m.starts_with(expected)),
