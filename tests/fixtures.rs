@@ -157,8 +157,19 @@ fn every_persona_lands_in_its_segment() {
             ));
         }
         let reason = format!("slot hero-heading: segment {expected}");
-        if !decision.plan.edits.iter().any(|e| e.reason == reason) {
-            failures.push(format!("{}: no hero for {expected}", path.display()));
+        let heading = decision
+            .plan
+            .edits
+            .iter()
+            .find(|e| e.reason == reason)
+            .map(|e| &e.action);
+        let expected_heading = persona["heroHeading"].as_str().expect("heroHeading");
+        match heading {
+            Some(tailor::Action::SetInnerContent { html }) if html == expected_heading => {}
+            other => failures.push(format!(
+                "{}: hero {other:?}, expected {expected_heading:?}",
+                path.display()
+            )),
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

@@ -70,6 +70,9 @@ pub struct Cart {
     pub item_count: u64,
     /// Product ids in the cart (profile source only).
     pub product_ids: Vec<String>,
+    /// The cart's lines as the profile has them (`productId`, `title`, `quantity`, `price`,
+    /// ...), for templates; empty for the cookie source.
+    pub items: Vec<Value>,
     /// When the cart last changed, if known.
     pub updated_at_ms: Option<u64>,
 }
@@ -98,6 +101,11 @@ impl Cart {
                         .iter()
                         .filter_map(|item| item.get("productId")?.as_str().map(str::to_string))
                         .collect(),
+                    items: items
+                        .into_iter()
+                        .filter(|item| item.is_object())
+                        .cloned()
+                        .collect(),
                     updated_at_ms: cart.and_then(|c| timestamp_ms(c.get("updatedAt")?)),
                 }
             }
@@ -107,6 +115,7 @@ impl Cart {
                     .and_then(|v| v.trim().parse::<u64>().ok())
                     .unwrap_or(0),
                 product_ids: Vec::new(),
+                items: Vec::new(),
                 updated_at_ms: updated_at
                     .as_deref()
                     .and_then(|name| request.cookie(name))
@@ -140,6 +149,7 @@ impl Cart {
         json!({
             "itemCount": self.item_count,
             "productIds": self.product_ids,
+            "items": self.items,
             "updatedAt": self.updated_at_ms.map(format_rfc3339),
             "minutesSinceUpdate": self.updated_at_ms.map(|t| whole_minutes_between(t, now_ms)),
             "abandoned": abandoned,
@@ -172,6 +182,7 @@ mod tests {
         Cart {
             item_count: 2,
             product_ids: vec![],
+            items: vec![],
             updated_at_ms: Some(NOW - minutes_ago * MINUTE_MS + extra_ms),
         }
     }
@@ -218,6 +229,7 @@ mod tests {
         let cart = Cart::read(&CartSource::Profile, &RequestFacts::default(), Some(&p));
         assert_eq!(cart.item_count, 3);
         assert_eq!(cart.product_ids, ["p-1", "p-2"]);
+        assert_eq!(cart.items.len(), 2);
         assert_eq!(cart.attributes(false, NOW)["minutesSinceUpdate"], 60);
     }
 
