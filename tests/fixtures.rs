@@ -4,57 +4,18 @@
 //! through the real pipeline, then it views the home page.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use common::{config_at, persona_request, root, NOW};
 use serde_json::Value;
-use tailor::rewrite::check_selector;
-use tailor::visitor::timestamp::{format_rfc3339, DAY_MS};
-use tailor::visitor::{Profile, Visitor, BEHAVIOUR_COOKIE, VISITOR_COOKIE};
-use tailor::{decide, replay_page_views, Config, Decision, RequestFacts};
-
-const NOW: u64 = 1_795_000_000_000;
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+use tailor::visitor::Visitor;
+use tailor::{decide, Config, Decision};
 
 fn fixture_config() -> Config {
-    let text =
-        fs::read_to_string(root().join("fixtures/config.json")).expect("fixtures/config.json");
-    Config::parse(&text, &check_selector).unwrap_or_else(|errors| {
-        let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        panic!("fixture config invalid:\n{}", list.join("\n"))
-    })
-}
-
-/// "now-95d" (also h, m) as milliseconds, as scripts/fixtures.mjs resolves them.
-fn relative_ms(text: &str) -> Option<u64> {
-    let rest = text.strip_prefix("now-")?;
-    let (n, unit) = rest.split_at(rest.len().checked_sub(1)?);
-    let unit_ms = match unit {
-        "d" => DAY_MS,
-        "h" => 3_600_000,
-        "m" => 60_000,
-        _ => return None,
-    };
-    Some(NOW - n.parse::<u64>().ok()? * unit_ms)
-}
-
-fn resolve_times(value: Value) -> Value {
-    match value {
-        Value::String(s) => match relative_ms(&s) {
-            Some(ms) => Value::String(format_rfc3339(ms)),
-            None => Value::String(s),
-        },
-        Value::Array(items) => Value::Array(items.into_iter().map(resolve_times).collect()),
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .map(|(k, v)| (k, resolve_times(v)))
-                .collect(),
-        ),
-        other => other,
-    }
+    config_at("fixtures/config.json")
 }
 
 fn persona_files(dir: &str) -> Vec<PathBuf> {
@@ -69,35 +30,8 @@ fn persona_files(dir: &str) -> Vec<PathBuf> {
 
 /// The decision for a persona viewing the home page now, after its history.
 fn home_page_decision(config: &Config, persona: &Value) -> Decision {
-    let views: Vec<(String, u64)> = persona["pageViews"]
-        .as_array()
-        .map(|views| {
-            views
-                .iter()
-                .map(|v| {
-                    let path = v["path"].as_str().expect("path").to_string();
-                    let at = relative_ms(v["at"].as_str().expect("at")).expect("relative time");
-                    (path, at)
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut cookies = Vec::new();
-    if let Some(id) = persona["visitorId"].as_str() {
-        cookies.push(format!("{VISITOR_COOKIE}={id}"));
-    }
-    if let Some(behaviour) =
-        replay_page_views(config, views.iter().map(|(p, at)| (p.as_str(), *at)))
-    {
-        cookies.push(format!("{BEHAVIOUR_COOKIE}={}", behaviour.encode()));
-    }
-    let header = cookies.join("; ");
-    let request = RequestFacts::get("https://shop.test/", Some(&header), NOW);
+    let (request, profile) = persona_request(config, persona, "https://shop.test/", NOW);
     let visitor = Visitor::identify(&request, [1; 16]);
-    let profile = match resolve_times(persona["profile"].clone()) {
-        Value::Object(fields) => Some(Profile::from(fields)),
-        _ => None,
-    };
     decide(config, &request, &visitor, profile.as_ref())
 }
 

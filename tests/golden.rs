@@ -4,8 +4,14 @@
 //! seed is printed on failure). The end-to-end suite replays the same cases through the
 //! runtime's HTMLRewriter in workerd, so both engines are held to the same bytes.
 //!
+//! `request.json` may instead name a config file (`"config": "fixtures/config.json"`), a page
+//! (`"page": "fixtures/storefront/index.html"`) and a persona whose cookies, history and
+//! profile make the request (`"persona": "fixtures/personas/vip.json"`).
+//!
 //! `UPDATE_GOLDEN=1 cargo test --test golden` rewrites the expected files (review the diff).
 #![cfg(not(target_arch = "wasm32"))]
+
+mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -27,7 +33,7 @@ fn cases() -> Vec<Case> {
     let mut cases: Vec<Case> = fs::read_dir(&root)
         .expect("tests/golden exists")
         .map(|entry| entry.expect("readable entry").path())
-        .filter(|path| path.join("input.html").exists())
+        .filter(|path| path.join("request.json").exists())
         .map(|dir| Case {
             name: dir
                 .file_name()
@@ -67,22 +73,41 @@ impl Splitter {
     }
 }
 
+fn request_spec(case: &Case) -> Value {
+    let text = fs::read_to_string(case.dir.join("request.json")).expect("request.json");
+    serde_json::from_str(&text).expect("request.json is JSON")
+}
+
+/// The origin page of a case: its `input.html`, or the page `request.json` names.
+fn input(case: &Case) -> Vec<u8> {
+    match request_spec(case)["page"].as_str() {
+        Some(page) => fs::read(common::root().join(page)).expect("page"),
+        None => fs::read(case.dir.join("input.html")).expect("input.html"),
+    }
+}
+
 /// Runs the pipeline for one case: what the worker would serve for that request.
 fn render(case: &Case, chunks: &[&[u8]]) -> Vec<u8> {
-    let config_text = fs::read_to_string(case.dir.join("config.json")).expect("config.json");
-    let config = Config::parse(&config_text, &check_selector)
-        .unwrap_or_else(|errors| panic!("case {}: invalid config: {errors:#?}", case.name));
-    let request: Value = serde_json::from_str(
-        &fs::read_to_string(case.dir.join("request.json")).expect("request.json"),
-    )
-    .expect("request.json is JSON");
-    let facts = RequestFacts::get(
-        request["url"].as_str().expect("request.url"),
-        request["cookie"].as_str(),
-        1_795_000_000_000,
-    );
+    let request = request_spec(case);
+    let config = match request["config"].as_str() {
+        Some(path) => common::config_at(path),
+        None => {
+            let text = fs::read_to_string(case.dir.join("config.json")).expect("config.json");
+            Config::parse(&text, &check_selector)
+                .unwrap_or_else(|errors| panic!("case {}: invalid config: {errors:#?}", case.name))
+        }
+    };
+    let url = request["url"].as_str().expect("request.url");
+    let (facts, profile) = match request["persona"].as_str() {
+        Some(persona) => {
+            common::persona_request(&config, &common::persona_at(persona), url, common::NOW)
+        }
+        None => (
+            RequestFacts::get(url, request["cookie"].as_str(), common::NOW),
+            request["profile"].as_object().cloned().map(Profile::from),
+        ),
+    };
     let visitor = Visitor::identify(&facts, [42; 16]);
-    let profile = request["profile"].as_object().cloned().map(Profile::from);
     let decision = decide(&config, &facts, &visitor, profile.as_ref());
     let content_type = request["contentType"]
         .as_str()
@@ -104,10 +129,10 @@ fn render(case: &Case, chunks: &[&[u8]]) -> Vec<u8> {
 #[test]
 fn golden_pages_come_out_exactly_as_expected_in_any_chunking() {
     let cases = cases();
-    assert!(cases.len() >= 6, "golden cases missing: {}", cases.len());
+    assert!(cases.len() >= 14, "golden cases missing: {}", cases.len());
     let mut failures = Vec::new();
     for case in &cases {
-        let input = fs::read(case.dir.join("input.html")).expect("input.html");
+        let input = input(case);
         let whole = render(case, &[&input]);
         let expected_path = case.dir.join("expected.html");
         if std::env::var_os("UPDATE_GOLDEN").is_some() {

@@ -1,34 +1,52 @@
 // The golden pages through the real worker: the runtime's HTMLRewriter, driven from our Wasm,
 // must produce exactly the bytes the native lol_html engine produced (tests/golden.rs).
+// Persona cases seed the fixtures and take the persona's cookies from the worker's own
+// persona switch, which replays its history as the native test does.
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync, existsSync } from "node:fs";
-import { join } from "node:path";
-import { ROOT } from "../../scripts/fixtures.mjs";
-import { startServer, startWorker, request } from "./harness.mjs";
+import { join, basename } from "node:path";
+import { ROOT, kvEntries } from "../../scripts/fixtures.mjs";
+import { startServer, startWorker, request, CookieJar } from "./harness.mjs";
 
 const GOLDEN = join(ROOT, "tests/golden");
-const cases = readdirSync(GOLDEN).filter((name) => existsSync(join(GOLDEN, name, "input.html"))).sort();
+const cases = readdirSync(GOLDEN).filter((name) => existsSync(join(GOLDEN, name, "request.json"))).sort();
+const spec = (name) => JSON.parse(readFileSync(join(GOLDEN, name, "request.json"), "utf8"));
+const input = (name) => (spec(name).page ? readFileSync(join(ROOT, spec(name).page)) : readFileSync(join(GOLDEN, name, "input.html")));
 
 let origin;
 before(async () => {
+  // The origin serves the page of the case named in a header (the worker forwards request
+  // headers), so the worker sees the case's real path, as the native run does.
   origin = await startServer((req, res) => {
-    const name = decodeURIComponent(new URL(req.url, "http://o").pathname.slice(1));
-    const spec = JSON.parse(readFileSync(join(GOLDEN, name, "request.json"), "utf8"));
-    res.writeHead(200, { "content-type": spec.contentType ?? "text/html; charset=utf-8" });
-    res.end(readFileSync(join(GOLDEN, name, "input.html")));
+    const name = req.headers["x-golden-case"];
+    res.writeHead(200, { "content-type": spec(name).contentType ?? "text/html; charset=utf-8" });
+    res.end(input(name));
   });
 });
 
 for (const name of cases) {
   test(`golden page ${name}: the runtime produces the expected bytes`, async () => {
-    const spec = JSON.parse(readFileSync(join(GOLDEN, name, "request.json"), "utf8"));
-    const kv = [{ key: "config", value: readFileSync(join(GOLDEN, name, "config.json"), "utf8") }];
-    const visitorId = /tailor_vid=([^;]+)/.exec(spec.cookie ?? "")?.[1];
-    if (spec.profile && visitorId) kv.push({ key: `profile:${visitorId}`, value: JSON.stringify(spec.profile) });
+    const s = spec(name);
+    const jar = new CookieJar();
+    let kv;
+    if (s.persona) {
+      kv = kvEntries();
+    } else {
+      kv = [{ key: "config", value: readFileSync(join(GOLDEN, name, "config.json"), "utf8") }];
+      const visitorId = /tailor_vid=([^;]+)/.exec(s.cookie ?? "")?.[1];
+      if (s.profile && visitorId) kv.push({ key: `profile:${visitorId}`, value: JSON.stringify(s.profile) });
+    }
     const worker = await startWorker({ origin, kv });
-    const res = await request(`${worker.url}/${encodeURIComponent(name)}`, {
-      headers: spec.cookie ? { cookie: spec.cookie } : {},
+    if (s.persona) {
+      const persona = basename(s.persona, ".json");
+      const switched = jar.store(await request(`${worker.url}/__tailor/persona/${persona}`));
+      assert.equal(switched.status, 303, `persona ${persona}`);
+    }
+    const path = new URL(s.url).pathname;
+    const cookie = s.persona ? jar.header() : s.cookie;
+    const res = await request(`${worker.url}${path}`, {
+      headers: { "x-golden-case": name, ...(cookie ? { cookie } : {}) },
     });
     assert.equal(res.status, 200);
     const expected = readFileSync(join(GOLDEN, name, "expected.html"));

@@ -1,0 +1,107 @@
+//! Test support shared by the native integration tests: the fixture config and personas,
+//! with their relative times ("now-95d") resolved and their browsing history replayed.
+#![allow(dead_code)]
+
+use std::fs;
+use std::path::Path;
+
+use serde_json::Value;
+use tailor::rewrite::check_selector;
+use tailor::visitor::timestamp::{format_rfc3339, DAY_MS};
+use tailor::visitor::{Profile, BEHAVIOUR_COOKIE, VISITOR_COOKIE};
+use tailor::{replay_page_views, Config, RequestFacts};
+
+/// The instant native tests run at.
+pub const NOW: u64 = 1_795_000_000_000;
+
+/// The repository root.
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Parses a config file (relative to the root), panicking with every error.
+pub fn config_at(relative: &str) -> Config {
+    let text = fs::read_to_string(root().join(relative)).expect("config file");
+    Config::parse(&text, &check_selector).unwrap_or_else(|errors| {
+        let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        panic!("{relative} invalid:\n{}", list.join("\n"))
+    })
+}
+
+/// "now-95d" (also h, m) as milliseconds before `now`, as scripts/fixtures.mjs resolves them.
+pub fn relative_ms(text: &str, now: u64) -> Option<u64> {
+    let rest = text.strip_prefix("now-")?;
+    let (n, unit) = rest.split_at(rest.len().checked_sub(1)?);
+    let unit_ms = match unit {
+        "d" => DAY_MS,
+        "h" => 3_600_000,
+        "m" => 60_000,
+        _ => return None,
+    };
+    Some(now - n.parse::<u64>().ok()? * unit_ms)
+}
+
+/// Resolves every relative time in a JSON value.
+pub fn resolve_times(value: Value, now: u64) -> Value {
+    match value {
+        Value::String(s) => match relative_ms(&s, now) {
+            Some(ms) => Value::String(format_rfc3339(ms)),
+            None => Value::String(s),
+        },
+        Value::Array(items) => {
+            Value::Array(items.into_iter().map(|v| resolve_times(v, now)).collect())
+        }
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (k, resolve_times(v, now)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// A persona file (relative to the root).
+pub fn persona_at(relative: &str) -> Value {
+    let text = fs::read_to_string(root().join(relative)).expect("persona file");
+    serde_json::from_str(&text).expect("persona JSON")
+}
+
+/// A request by a persona for `url` at `now`: its cookies (visitor id, and its browsing
+/// history replayed through the pipeline), and its profile.
+pub fn persona_request(
+    config: &Config,
+    persona: &Value,
+    url: &str,
+    now: u64,
+) -> (RequestFacts, Option<Profile>) {
+    let views: Vec<(String, u64)> = persona["pageViews"]
+        .as_array()
+        .map(|views| {
+            views
+                .iter()
+                .map(|v| {
+                    let path = v["path"].as_str().expect("path").to_string();
+                    let at =
+                        relative_ms(v["at"].as_str().expect("at"), now).expect("relative time");
+                    (path, at)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut cookies = Vec::new();
+    if let Some(id) = persona["visitorId"].as_str() {
+        cookies.push(format!("{VISITOR_COOKIE}={id}"));
+    }
+    if let Some(behaviour) =
+        replay_page_views(config, views.iter().map(|(p, at)| (p.as_str(), *at)))
+    {
+        cookies.push(format!("{BEHAVIOUR_COOKIE}={}", behaviour.encode()));
+    }
+    let header = cookies.join("; ");
+    let request = RequestFacts::get(url, Some(&header), now);
+    let profile = match resolve_times(persona["profile"].clone(), now) {
+        Value::Object(fields) => Some(Profile::from(fields)),
+        _ => None,
+    };
+    (request, profile)
+}
