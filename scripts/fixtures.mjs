@@ -42,7 +42,10 @@ export function configText() {
 
 /** Every KV entry the demo needs, as [{ key, value }] (wrangler's bulk format). */
 export function kvEntries(nowMs = Date.now()) {
-  const entries = [{ key: "config", value: configText() }];
+  const entries = [
+    { key: "config", value: configText() },
+    { key: "catalog", value: readFileSync(join(FIXTURES, "catalog.json"), "utf8") },
+  ];
   for (const [name, persona] of Object.entries(personas())) {
     if (!persona.visitorId) continue;
     // The persona switch replays these page views (minutes ago) into the behaviour cookie.

@@ -2,8 +2,10 @@
 //! and slots, to a rewrite plan and a response plan. Pure: no I/O, no clock, no randomness.
 
 use serde::Serialize;
+use serde_json::Value;
 
 use crate::config::Config;
+use crate::content::{Catalog, Signals};
 use crate::request::RequestFacts;
 use crate::response::{behaviour_cookie, visitor_cookie, ResponsePlan};
 use crate::rewrite::RewritePlan;
@@ -25,12 +27,13 @@ pub struct Decision {
     pub response: ResponsePlan,
 }
 
-/// Decides what this visitor sees on this page.
+/// Decides what this visitor sees on this page; `catalog` feeds recommendation slots.
 pub fn decide(
     config: &Config,
     request: &RequestFacts,
     visitor: &Visitor,
     profile: Option<&Profile>,
+    catalog: Option<&Catalog>,
 ) -> Decision {
     let page = config.pages.classify(request.path());
     let previous = request.cookie(BEHAVIOUR_COOKIE);
@@ -51,13 +54,31 @@ pub fn decide(
         behaviour: &behaviour,
         page: &page,
     };
-    let attributes = attributes(&context, &config.cart);
+    let mut attributes = attributes(&context, &config.cart);
     let memberships = memberships(&config.segments, &attributes, request.now_ms);
-    let edits = config
+    let signals = config
         .slots
         .iter()
-        .filter_map(|slot| slot.decide(&memberships, &attributes, request.now_ms))
-        .collect();
+        .any(|slot| slot.recommendations.is_some())
+        .then(|| Signals::from_attributes(&attributes));
+    let mut edits = Vec::new();
+    for slot in &config.slots {
+        if let (Some(spec), Value::Object(fields)) = (&slot.recommendations, &mut attributes) {
+            let products: Vec<Value> = match (catalog, &signals) {
+                (Some(catalog), Some(signals)) => spec
+                    .recommend(catalog, signals)
+                    .into_iter()
+                    .map(|i| catalog.product(i).to_json())
+                    .collect(),
+                _ => Vec::new(),
+            };
+            if products.is_empty() {
+                continue;
+            }
+            fields.insert("recommendations".into(), Value::Array(products));
+        }
+        edits.extend(slot.decide(&memberships, &attributes, request.now_ms));
+    }
     let mut set_cookies = Vec::new();
     // NOTE: crawlers keep no cookies, so issuing them would only make their pages private.
     let keeps_cookies = !request.is_bot();
@@ -128,7 +149,7 @@ mod tests {
     fn a_new_visitor_gets_the_welcome_and_an_id_cookie() {
         let request = RequestFacts::get("https://shop.test/", None, 0);
         let visitor = Visitor::identify(&request, [7; 16]);
-        let decision = decide(&config(), &request, &visitor, None);
+        let decision = decide(&config(), &request, &visitor, None, None);
         assert_eq!(decision.memberships[0].segment, "first-time");
         assert_eq!(
             decision.plan.edits[0].reason,
@@ -146,7 +167,7 @@ mod tests {
         let request = RequestFacts::get("https://shop.test/", Some(&cookie), 0);
         let visitor = Visitor::identify(&request, [0; 16]);
         assert!(!visitor.is_new);
-        let decision = decide(&config(), &request, &visitor, None);
+        let decision = decide(&config(), &request, &visitor, None, None);
         assert_eq!(
             decision.plan.edits[0].reason,
             "slot hero: segment returning"
@@ -165,6 +186,7 @@ mod tests {
             &config(),
             &request,
             &Visitor::identify(&request, [2; 16]),
+            None,
             None,
         );
         assert!(decision.response.set_cookies.is_empty());

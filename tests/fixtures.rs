@@ -32,7 +32,13 @@ fn persona_files(dir: &str) -> Vec<PathBuf> {
 fn home_page_decision(config: &Config, persona: &Value) -> Decision {
     let (request, profile) = persona_request(config, persona, "https://shop.test/", NOW);
     let visitor = Visitor::identify(&request, [1; 16]);
-    decide(config, &request, &visitor, profile.as_ref())
+    decide(
+        config,
+        &request,
+        &visitor,
+        profile.as_ref(),
+        Some(&common::catalog()),
+    )
 }
 
 fn read(path: &Path) -> Value {

@@ -108,7 +108,13 @@ fn render(case: &Case, chunks: &[&[u8]]) -> Vec<u8> {
         ),
     };
     let visitor = Visitor::identify(&facts, [42; 16]);
-    let decision = decide(&config, &facts, &visitor, profile.as_ref());
+    let decision = decide(
+        &config,
+        &facts,
+        &visitor,
+        profile.as_ref(),
+        Some(&common::catalog()),
+    );
     let content_type = request["contentType"]
         .as_str()
         .unwrap_or("text/html; charset=utf-8");

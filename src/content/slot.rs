@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+use super::recommend::Recommendations;
 use super::schedule::{Schedule, StoreOffset};
 use super::template::{Template, TemplateMode};
 use crate::config::read::ObjectReader;
@@ -96,6 +97,9 @@ pub struct Slot {
     pub default: Option<Content>,
     /// When the slot is live at all (always, by default).
     pub schedule: Schedule,
+    /// Products to recommend: templates see them as `recommendations`; when there are none
+    /// (no catalog, nothing passes the filters) the slot leaves the page alone.
+    pub recommendations: Option<Recommendations>,
 }
 
 impl Slot {
@@ -189,6 +193,10 @@ impl Slot {
             .value("schedule")
             .map(|s| Schedule::compile(s, &schedule_path, compiler.store_offset, errors))
             .unwrap_or_default();
+        let recommendations_path = reader.path_of("recommendations");
+        let recommendations = reader
+            .value("recommendations")
+            .and_then(|r| Recommendations::compile(r, &recommendations_path, errors));
         reader.finish(errors);
         (errors.len() == before).then_some(())?;
         Some(Self {
@@ -199,6 +207,7 @@ impl Slot {
             content,
             default,
             schedule,
+            recommendations,
         })
     }
 

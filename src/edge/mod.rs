@@ -100,7 +100,22 @@ async fn handle(request: Request, env: Env) -> Response {
         return origin;
     };
 
-    let decision = decide(&config, &facts, &visitor, profile.as_ref());
+    let catalog = if config
+        .slots
+        .iter()
+        .any(|slot| slot.recommendations.is_some())
+    {
+        store::catalog(&env, &settings, js_sys::Date::now()).await
+    } else {
+        None
+    };
+    let decision = decide(
+        &config,
+        &facts,
+        &visitor,
+        profile.as_ref(),
+        catalog.as_deref(),
+    );
     let is_head = facts.method.eq_ignore_ascii_case("HEAD");
     respond(origin, &decision, is_head)
 }

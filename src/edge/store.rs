@@ -12,6 +12,7 @@ use worker::{console_error, console_log, console_warn, Delay, Env, KvStore};
 use super::html_rewriter::check_selector;
 use super::settings::Settings;
 use crate::config::{Config, CONFIG_KEY};
+use crate::content::{Catalog, CATALOG_KEY};
 use crate::visitor::{profile_key, Profile, VisitorId};
 
 /// A document as last loaded in this isolate; `None` means "missing or invalid" until the
@@ -26,6 +27,7 @@ type Slot<T> = std::thread::LocalKey<RefCell<Option<Cached<T>>>>;
 thread_local! {
     // NOTE: a Workers isolate is single-threaded; these live as long as the isolate.
     static CONFIG: RefCell<Option<Cached<Config>>> = const { RefCell::new(None) };
+    static CATALOG: RefCell<Option<Cached<Catalog>>> = const { RefCell::new(None) };
 }
 
 /// A document from this isolate's cache while it is fresh, else loaded (parsed, validated and
@@ -64,6 +66,52 @@ pub async fn config(env: &Env, settings: &Settings, now_ms: f64) -> Option<Rc<Co
         load_config(env, settings),
     )
     .await
+}
+
+/// The product catalog (see [`cached`]), for recommendation slots; without it they leave the
+/// page alone.
+pub async fn catalog(env: &Env, settings: &Settings, now_ms: f64) -> Option<Rc<Catalog>> {
+    cached(
+        &CATALOG,
+        settings.config_ttl_ms,
+        now_ms,
+        load_catalog(env, settings),
+    )
+    .await
+}
+
+async fn load_catalog(env: &Env, settings: &Settings) -> Option<Catalog> {
+    let text = match read(env, CATALOG_KEY, settings.kv_timeout).await {
+        Ok(Some(text)) => text,
+        Ok(None) => {
+            console_warn!("tailor: no catalog in KV under {CATALOG_KEY:?}: recommendation slots are left alone");
+            return None;
+        }
+        Err(reason) => {
+            console_error!(
+                "tailor: catalog not loaded ({reason}): recommendation slots are left alone"
+            );
+            return None;
+        }
+    };
+    match Catalog::parse(&text) {
+        Ok(catalog) => {
+            console_log!(
+                "tailor: catalog loaded: {} products",
+                catalog.products().len()
+            );
+            Some(catalog)
+        }
+        Err(errors) => {
+            let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
+            console_error!(
+                "tailor: catalog in KV is invalid, recommendation slots are left alone; {} error(s): {}",
+                list.len(),
+                list.join("; ")
+            );
+            None
+        }
+    }
 }
 
 async fn load_config(env: &Env, settings: &Settings) -> Option<Config> {

@@ -14,6 +14,12 @@ use tailor::{replay_page_views, Config, RequestFacts};
 /// The instant native tests run at.
 pub const NOW: u64 = 1_795_000_000_000;
 
+/// The fixture catalog.
+pub fn catalog() -> tailor::content::Catalog {
+    let text = fs::read_to_string(root().join("fixtures/catalog.json")).expect("catalog");
+    tailor::content::Catalog::parse(&text).expect("fixture catalog")
+}
+
 /// The repository root.
 pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))

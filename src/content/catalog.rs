@@ -1,0 +1,278 @@
+//! The merchant's product catalog, for recommendations: stored in KV under [`CATALOG_KEY`],
+//! parsed, validated and indexed once per isolate (like the config).
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::config::ConfigError;
+use crate::visitor::timestamp::parse_rfc3339;
+
+/// The KV key of the catalog.
+pub const CATALOG_KEY: &str = "catalog";
+
+/// One product.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Product {
+    /// Stable id (what profiles and carts reference).
+    pub id: String,
+    /// URL handle (what the behaviour cookie records).
+    pub handle: String,
+    /// Display title.
+    pub title: String,
+    /// Product page URL.
+    pub url: String,
+    /// Image URL.
+    #[serde(default)]
+    pub image: Option<String>,
+    /// Price in major units.
+    pub price: f64,
+    /// Price before a sale, if on sale.
+    #[serde(default)]
+    pub compare_at_price: Option<f64>,
+    /// ISO currency code.
+    #[serde(default = "usd")]
+    pub currency: String,
+    /// Category (collection) handles.
+    #[serde(default)]
+    pub categories: Vec<String>,
+    /// Merchant tags.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Whether it can be bought now.
+    #[serde(default = "yes")]
+    pub in_stock: bool,
+    /// Higher sells better (best sellers order).
+    #[serde(default)]
+    pub popularity: f64,
+    /// When it was added (new arrivals order), RFC 3339 or a date.
+    #[serde(default)]
+    pub created_at: Option<String>,
+}
+
+fn usd() -> String {
+    "USD".to_string()
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Product {
+    /// The product as templates see it (`title`, `url`, `image`, `price`, `priceText`,
+    /// `compareAtPrice`, `onSale`, `currency`, `categories`, `tags`, `inStock`, `id`, `handle`).
+    pub fn to_json(&self) -> Value {
+        json!({
+            "id": self.id, "handle": self.handle, "title": self.title, "url": self.url,
+            "image": self.image, "price": self.price, "priceText": format!("{:.2}", self.price),
+            "compareAtPrice": self.compare_at_price,
+            "onSale": self.compare_at_price.is_some_and(|was| was > self.price),
+            "currency": self.currency, "categories": self.categories, "tags": self.tags,
+            "inStock": self.in_stock,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Document {
+    products: Vec<Product>,
+    #[serde(default)]
+    bought_together: Vec<[String; 2]>,
+}
+
+/// A validated, indexed catalog.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    products: Vec<Product>,
+    by_id: HashMap<String, usize>,
+    by_handle: HashMap<String, usize>,
+    partners: HashMap<usize, Vec<usize>>,
+    best_sellers: Vec<usize>,
+    new_arrivals: Vec<usize>,
+}
+
+impl Catalog {
+    /// Parses and validates a catalog document, reporting every problem with its path.
+    pub fn parse(text: &str) -> Result<Self, Vec<ConfigError>> {
+        let document: Document = serde_json::from_str(text).map_err(|e| {
+            vec![ConfigError::new(
+                "(catalog)",
+                format!("not a valid catalog: {e}"),
+            )]
+        })?;
+        let mut errors = Vec::new();
+        let mut catalog = Catalog::default();
+        for (index, product) in document.products.iter().enumerate() {
+            let at = |field: &str| format!("products[{index}].{field}");
+            if !(product.price.is_finite() && product.price >= 0.0) {
+                errors.push(ConfigError::new(
+                    at("price"),
+                    "must be a number of at least 0",
+                ));
+            }
+            if let Some(created) = &product.created_at {
+                if parse_rfc3339(created).is_none() {
+                    errors.push(ConfigError::new(
+                        at("createdAt"),
+                        format!("{created:?} is not a date"),
+                    ));
+                }
+            }
+            if catalog.by_id.insert(product.id.clone(), index).is_some() {
+                errors.push(ConfigError::new(
+                    at("id"),
+                    format!("{:?} is used by another product", product.id),
+                ));
+            }
+            if catalog
+                .by_handle
+                .insert(product.handle.clone(), index)
+                .is_some()
+            {
+                errors.push(ConfigError::new(
+                    at("handle"),
+                    format!("{:?} is used by another product", product.handle),
+                ));
+            }
+        }
+        for (index, pair) in document.bought_together.iter().enumerate() {
+            let found: Vec<Option<usize>> = pair
+                .iter()
+                .map(|id| catalog.by_id.get(id).copied())
+                .collect();
+            match (found[0], found[1]) {
+                (Some(a), Some(b)) if a != b => {
+                    catalog.partners.entry(a).or_default().push(b);
+                    catalog.partners.entry(b).or_default().push(a);
+                }
+                _ => errors.push(ConfigError::new(
+                    format!("boughtTogether[{index}]"),
+                    format!("{pair:?} must name two different products of the catalog"),
+                )),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        catalog.products = document.products;
+        let products = &catalog.products;
+        let mut order: Vec<usize> = (0..products.len()).collect();
+        order.sort_by(|&a, &b| {
+            products[b]
+                .popularity
+                .total_cmp(&products[a].popularity)
+                .then_with(|| products[a].id.cmp(&products[b].id))
+        });
+        catalog.best_sellers = order.clone();
+        let created = |i: usize| {
+            products[i]
+                .created_at
+                .as_deref()
+                .and_then(parse_rfc3339)
+                .unwrap_or(0)
+        };
+        order.sort_by(|&a, &b| {
+            created(b)
+                .cmp(&created(a))
+                .then_with(|| products[a].id.cmp(&products[b].id))
+        });
+        catalog.new_arrivals = order;
+        Ok(catalog)
+    }
+
+    /// Every product, in document order.
+    pub fn products(&self) -> &[Product] {
+        &self.products
+    }
+
+    /// A product's index by id.
+    pub fn index_of_id(&self, id: &str) -> Option<usize> {
+        self.by_id.get(id).copied()
+    }
+
+    /// A product's index by handle.
+    pub fn index_of_handle(&self, handle: &str) -> Option<usize> {
+        self.by_handle.get(handle).copied()
+    }
+
+    /// The product at an index.
+    pub fn product(&self, index: usize) -> &Product {
+        &self.products[index]
+    }
+
+    /// Products bought together with the product at `index`.
+    pub fn partners(&self, index: usize) -> &[usize] {
+        self.partners.get(&index).map_or(&[], Vec::as_slice)
+    }
+
+    /// Indexes by popularity, best first (ties by id).
+    pub fn best_sellers(&self) -> &[usize] {
+        &self.best_sellers
+    }
+
+    /// Indexes by creation date, newest first (ties by id).
+    pub fn new_arrivals(&self) -> &[usize] {
+        &self.new_arrivals
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn fixture() -> Catalog {
+        Catalog::parse(include_str!("../../fixtures/catalog.json")).expect("fixture catalog")
+    }
+
+    #[test]
+    fn the_fixture_catalog_is_valid_and_indexed() {
+        let catalog = fixture();
+        assert_eq!(catalog.products().len(), 36);
+        let shell = catalog
+            .index_of_handle("ridgeline-rain-shell")
+            .expect("shell");
+        assert_eq!(catalog.product(shell).id, "p-1001");
+        assert_eq!(catalog.index_of_id("p-1001"), Some(shell));
+        assert!(!catalog.partners(shell).is_empty());
+        let best = catalog.best_sellers();
+        assert!(catalog.product(best[0]).popularity >= catalog.product(best[1]).popularity);
+        assert_eq!(catalog.product(shell).to_json()["priceText"], "189.00");
+    }
+
+    #[test]
+    fn broken_catalogs_are_explained() {
+        let errors = |text: &str| -> Vec<String> {
+            Catalog::parse(text)
+                .err()
+                .unwrap_or_default()
+                .iter()
+                .map(ToString::to_string)
+                .collect()
+        };
+        let product = |id: &str, handle: &str, price: f64| {
+            format!(r#"{{"id":"{id}","handle":"{handle}","title":"T","url":"/p","price":{price}}}"#)
+        };
+        let doc = format!(
+            r#"{{"products":[{},{},{}],"boughtTogether":[["a","ghost"],["a","a"]]}}"#,
+            product("a", "h1", 1.0),
+            product("a", "h2", -3.0),
+            product("c", "h1", 2.0)
+        );
+        assert_eq!(
+            errors(&doc),
+            [
+                "products[1].price: must be a number of at least 0",
+                "products[1].id: \"a\" is used by another product",
+                "products[2].handle: \"h1\" is used by another product",
+                "boughtTogether[0]: [\"a\", \"ghost\"] must name two different products of the catalog",
+                "boughtTogether[1]: [\"a\", \"a\"] must name two different products of the catalog",
+            ]
+        );
+        assert!(
+            errors(r#"{"products": [{"id": 1}]}"#)[0].starts_with("(catalog): not a valid catalog")
+        );
+    }
+}
