@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::config::Config;
-use crate::content::{Catalog, Signals};
+use crate::content::{Catalog, Recommendations, Signals};
 use crate::request::RequestFacts;
 use crate::response::{behaviour_cookie, visitor_cookie, ResponsePlan};
 use crate::rewrite::RewritePlan;
@@ -57,28 +57,23 @@ pub fn decide(
     let mut attributes = attributes(&context, &config.cart);
     let memberships = memberships(&config.segments, &attributes, request.now_ms);
     let signals = config
+        .recommends()
+        .then(|| Signals::from_attributes(&attributes));
+    let recommend = |spec: &Recommendations| -> Vec<Value> {
+        match (catalog, &signals) {
+            (Some(catalog), Some(signals)) => spec
+                .recommend(catalog, signals)
+                .into_iter()
+                .map(|i| catalog.product(i).to_json())
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    let edits = config
         .slots
         .iter()
-        .any(|slot| slot.recommendations.is_some())
-        .then(|| Signals::from_attributes(&attributes));
-    let mut edits = Vec::new();
-    for slot in &config.slots {
-        if let (Some(spec), Value::Object(fields)) = (&slot.recommendations, &mut attributes) {
-            let products: Vec<Value> = match (catalog, &signals) {
-                (Some(catalog), Some(signals)) => spec
-                    .recommend(catalog, signals)
-                    .into_iter()
-                    .map(|i| catalog.product(i).to_json())
-                    .collect(),
-                _ => Vec::new(),
-            };
-            if products.is_empty() {
-                continue;
-            }
-            fields.insert("recommendations".into(), Value::Array(products));
-        }
-        edits.extend(slot.decide(&memberships, &attributes, request.now_ms));
-    }
+        .filter_map(|slot| slot.decide(&memberships, &mut attributes, request.now_ms, &recommend))
+        .collect();
     let mut set_cookies = Vec::new();
     // NOTE: crawlers keep no cookies, so issuing them would only make their pages private.
     let keeps_cookies = !request.is_bot();

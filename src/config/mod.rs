@@ -146,6 +146,20 @@ impl Config {
     }
 }
 
+impl Config {
+    /// Whether any slot recommends products (then the catalog is needed).
+    pub fn recommends(&self) -> bool {
+        self.slots.iter().any(|slot| {
+            slot.recommendations.is_some()
+                || slot
+                    .default
+                    .iter()
+                    .chain(slot.content.iter().map(|(_, c)| c))
+                    .any(|c| c.recommendations.is_some())
+        })
+    }
+}
+
 fn check_unique<'a>(list: &str, ids: impl Iterator<Item = &'a str>, errors: &mut Vec<ConfigError>) {
     let mut seen: Vec<&str> = Vec::new();
     for (index, id) in ids.enumerate() {

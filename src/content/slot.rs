@@ -20,13 +20,16 @@ pub struct SlotCompiler<'a> {
     pub store_offset: StoreOffset,
 }
 
-/// One piece of content: a template (or a class name) and when it is live.
+/// One piece of content: a template (or a class name), when it is live, and the products it
+/// shows.
 #[derive(Debug, Clone)]
 pub struct Content {
     /// The payload of the slot's action, rendered per visitor.
     pub template: Template,
     /// When this content is live (always, by default).
     pub schedule: Schedule,
+    /// Products its template sees as `recommendations` (else the slot's own setting).
+    pub recommendations: Option<Recommendations>,
 }
 
 /// The kind of change a slot makes; the per-segment content is its payload.
@@ -97,10 +100,14 @@ pub struct Slot {
     pub default: Option<Content>,
     /// When the slot is live at all (always, by default).
     pub schedule: Schedule,
-    /// Products to recommend: templates see them as `recommendations`; when there are none
-    /// (no catalog, nothing passes the filters) the slot leaves the page alone.
+    /// Products to recommend for content without its own setting: templates see them as
+    /// `recommendations`; when there are none (no catalog, nothing passes the filters) the
+    /// slot leaves the page alone.
     pub recommendations: Option<Recommendations>,
 }
+
+/// Finds the recommended products (as template values) for a recommendation setting.
+pub type Recommender<'a> = dyn Fn(&Recommendations) -> Vec<Value> + 'a;
 
 impl Slot {
     /// Reads and compiles one slot at `path`, templates and schedules included.
@@ -212,9 +219,16 @@ impl Slot {
     }
 
     /// The edit this slot makes at `now_ms` for a visitor with these memberships (highest
-    /// priority first), its content rendered against `context` (the visitor's attributes), or
-    /// `None` to leave the page's own content.
-    pub fn decide(&self, memberships: &[Membership], context: &Value, now_ms: u64) -> Option<Edit> {
+    /// priority first), its content rendered against `context` (the visitor's attributes, to
+    /// which the content's recommended products are added), or `None` to leave the page's own
+    /// content.
+    pub fn decide(
+        &self,
+        memberships: &[Membership],
+        context: &mut Value,
+        now_ms: u64,
+        recommend: &Recommender<'_>,
+    ) -> Option<Edit> {
         if !self.schedule.is_live(now_ms) {
             return None;
         }
@@ -233,6 +247,19 @@ impl Slot {
                     .filter(live)
                     .map(|c| (c, "default".to_string()))
             })?;
+        if let Some(spec) = content
+            .recommendations
+            .as_ref()
+            .or(self.recommendations.as_ref())
+        {
+            let products = recommend(spec);
+            if products.is_empty() {
+                return None;
+            }
+            if let Value::Object(fields) = context {
+                fields.insert("recommendations".into(), Value::Array(products));
+            }
+        }
         Some(Edit {
             selector: self.selector.clone(),
             action: self.action_for(&content.template.render(context)),
@@ -293,8 +320,8 @@ fn read_content(
     offset: StoreOffset,
     errors: &mut Vec<ConfigError>,
 ) -> Option<Content> {
-    let (text, text_path, schedule) = match value {
-        Value::String(text) => (text.clone(), path.to_string(), Schedule::default()),
+    let (text, text_path, schedule, recommendations) = match value {
+        Value::String(text) => (text.clone(), path.to_string(), Schedule::default(), None),
         Value::Object(_) => {
             let mut reader = ObjectReader::new(value, path, errors);
             let text = reader.required_str("template", errors);
@@ -304,14 +331,18 @@ fn read_content(
                 .value("schedule")
                 .map(|s| Schedule::compile(s, &schedule_path, offset, errors))
                 .unwrap_or_default();
+            let recommendations_path = reader.path_of("recommendations");
+            let recommendations = reader
+                .value("recommendations")
+                .and_then(|r| Recommendations::compile(r, &recommendations_path, errors));
             reader.finish(errors);
-            (text, text_path, schedule)
+            (text, text_path, schedule, recommendations)
         }
         other => {
             errors.push(ConfigError::new(
                 path,
                 format!(
-                    "expected a string or {{\"template\": ..., \"schedule\": ...}}, found {}",
+                    "expected a string or {{\"template\": ..., \"schedule\": ..., \"recommendations\": ...}}, found {}",
                     describe_json(other)
                 ),
             ));
@@ -336,11 +367,19 @@ fn read_content(
             // NOTE: class names and ignored payloads are literal; `{% raw %}` keeps them so.
             let literal = format!("{{% raw %}}{text}{{% endraw %}}");
             let template = Template::compile(&literal, TemplateMode::Html, &text_path).ok()?;
-            return Some(Content { template, schedule });
+            return Some(Content {
+                template,
+                schedule,
+                recommendations,
+            });
         }
     };
     match Template::compile(&text, mode, &text_path) {
-        Ok(template) => Some(Content { template, schedule }),
+        Ok(template) => Some(Content {
+            template,
+            schedule,
+            recommendations,
+        }),
         Err(mut found) => {
             errors.append(&mut found);
             None
@@ -362,6 +401,10 @@ mod tests {
 
     fn accept_any(_: &str) -> Result<(), String> {
         Ok(())
+    }
+
+    fn no_products(_: &Recommendations) -> Vec<Value> {
+        Vec::new()
     }
 
     fn member(id: &str, priority: i64) -> Membership {
@@ -399,7 +442,7 @@ mod tests {
         }));
         let vip_and_returning = [member("vip", 9), member("returning", 1)];
         let edit = hero
-            .decide(&vip_and_returning, &json!({}), 0)
+            .decide(&vip_and_returning, &mut json!({}), 0, &no_products)
             .expect("edit");
         assert_eq!(
             edit.action,
@@ -410,11 +453,18 @@ mod tests {
         assert_eq!(edit.reason, "slot hero: segment vip");
 
         let edit = hero
-            .decide(&[member("other", 5), member("returning", 1)], &json!({}), 0)
+            .decide(
+                &[member("other", 5), member("returning", 1)],
+                &mut json!({}),
+                0,
+                &no_products,
+            )
             .expect("edit");
         assert_eq!(edit.reason, "slot hero: segment returning");
 
-        let edit = hero.decide(&[], &json!({}), 0).expect("default");
+        let edit = hero
+            .decide(&[], &mut json!({}), 0, &no_products)
+            .expect("default");
         assert_eq!(edit.reason, "slot hero: default");
     }
 
@@ -423,9 +473,12 @@ mod tests {
         let hero = slot(json!({
             "id": "hero", "selector": "#hero", "action": "remove", "content": {"vip": ""}
         }));
-        assert_eq!(hero.decide(&[member("returning", 1)], &json!({}), 0), None);
         assert_eq!(
-            hero.decide(&[member("vip", 1)], &json!({}), 0)
+            hero.decide(&[member("returning", 1)], &mut json!({}), 0, &no_products),
+            None
+        );
+        assert_eq!(
+            hero.decide(&[member("vip", 1)], &mut json!({}), 0, &no_products)
                 .expect("edit")
                 .action,
             Action::Remove
@@ -439,7 +492,10 @@ mod tests {
             "default": "/vip.svg"
         }));
         assert_eq!(
-            image.decide(&[], &json!({}), 0).expect("edit").action,
+            image
+                .decide(&[], &mut json!({}), 0, &no_products)
+                .expect("edit")
+                .action,
             Action::SetAttribute {
                 name: "src".into(),
                 value: "/vip.svg".into()
@@ -453,7 +509,10 @@ mod tests {
             "id": "greeting", "selector": "h1", "action": "setInnerContent",
             "default": "Welcome back, {{ customer.firstName | default: \"friend\" }}!"
         }));
-        let render = |context: Value| match greeting.decide(&[], &context, 0).expect("edit").action
+        let render = |mut context: Value| match greeting
+            .decide(&[], &mut context, 0, &no_products)
+            .expect("edit")
+            .action
         {
             Action::SetInnerContent { html } => html,
             other => panic!("{other:?}"),
@@ -475,7 +534,11 @@ mod tests {
             "id": "cta", "selector": "a", "action": "setAttribute", "attribute": "href",
             "default": "{{ profile.link }}"
         }));
-        let href = |context: Value| match link.decide(&[], &context, 0).expect("edit").action {
+        let href = |mut context: Value| match link
+            .decide(&[], &mut context, 0, &no_products)
+            .expect("edit")
+            .action
+        {
             Action::SetAttribute { value, .. } => value,
             other => panic!("{other:?}"),
         };
@@ -490,6 +553,37 @@ mod tests {
     }
 
     #[test]
+    fn each_content_entry_can_recommend_its_own_way_and_none_leaves_the_page_alone() {
+        let recs = slot(json!({
+            "id": "recs", "selector": "#recs", "action": "setInnerContent",
+            "recommendations": {"strategy": "bestSellers"},
+            "content": {"vip": {"template": "{% for p in recommendations %}[{{ p }}]{% endfor %}",
+                                "recommendations": {"strategy": "newArrivals", "maxCount": 2}}},
+            "default": "{% for p in recommendations %}({{ p }}){% endfor %}"
+        }));
+        let by_strategy = |spec: &Recommendations| -> Vec<Value> {
+            vec![json!(format!("{:?}", spec.strategy)); spec.max_count]
+        };
+        let html = |edit: Option<Edit>| match edit.expect("edit").action {
+            Action::SetInnerContent { html } => html,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            html(recs.decide(&[member("vip", 1)], &mut json!({}), 0, &by_strategy)),
+            "[NewArrivals][NewArrivals]"
+        );
+        assert_eq!(
+            html(recs.decide(&[], &mut json!({}), 0, &by_strategy)),
+            "(BestSellers)".repeat(4)
+        );
+        assert_eq!(
+            recs.decide(&[], &mut json!({}), 0, &no_products),
+            None,
+            "no products: origin content stays"
+        );
+    }
+
+    #[test]
     fn scheduled_content_and_slots_switch_themselves_on_and_off() {
         let campaign = slot(json!({
             "id": "banner", "selector": "h1", "action": "setInnerContent",
@@ -499,14 +593,18 @@ mod tests {
         }));
         let vip = [member("vip", 1)];
         let friday = 1_795_737_600_000; // 2026-11-27T00:00:00Z
-        let before = campaign.decide(&vip, &json!({}), friday - 1).expect("edit");
+        let before = campaign
+            .decide(&vip, &mut json!({}), friday - 1, &no_products)
+            .expect("edit");
         assert_eq!(
             before.reason, "slot banner: default",
             "vip content not live yet"
         );
-        let during = campaign.decide(&vip, &json!({}), friday).expect("edit");
+        let during = campaign
+            .decide(&vip, &mut json!({}), friday, &no_products)
+            .expect("edit");
         assert_eq!(during.reason, "slot banner: segment vip");
-        let after = campaign.decide(&vip, &json!({}), 1_796_083_200_000);
+        let after = campaign.decide(&vip, &mut json!({}), 1_796_083_200_000, &no_products);
         assert_eq!(after, None, "the whole slot ended on 2026-12-01");
     }
 
@@ -540,7 +638,7 @@ mod tests {
             ),
             (
                 json!({"id": "a", "selector": "x", "action": "append", "content": {"vip": 3}}),
-                "slots[0].content.vip: expected a string or {\"template\": ..., \"schedule\": ...}, found 3",
+                "slots[0].content.vip: expected a string or {\"template\": ..., \"schedule\": ..., \"recommendations\": ...}, found 3",
             ),
             (
                 json!({"id": "a", "selector": "x", "action": "append", "content": []}),

@@ -100,11 +100,7 @@ async fn handle(request: Request, env: Env) -> Response {
         return origin;
     };
 
-    let catalog = if config
-        .slots
-        .iter()
-        .any(|slot| slot.recommendations.is_some())
-    {
+    let catalog = if config.recommends() {
         store::catalog(&env, &settings, js_sys::Date::now()).await
     } else {
         None
