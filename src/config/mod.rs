@@ -147,6 +147,31 @@ impl Config {
 }
 
 impl Config {
+    /// Content, slots and segments whose schedule has ended by `now_ms`, with their paths:
+    /// they can never show again, so merchants should retire them.
+    pub fn expired(&self, now_ms: u64) -> Vec<String> {
+        let mut found = Vec::new();
+        let mut check = |path: String, schedule: &crate::content::Schedule| {
+            if schedule.has_ended(now_ms) {
+                let end = schedule.end_text().unwrap_or_default();
+                found.push(format!("{path}: ended {end}"));
+            }
+        };
+        for (i, segment) in self.segments.iter().enumerate() {
+            check(format!("segments[{i}] ({})", segment.id), &segment.schedule);
+        }
+        for (i, slot) in self.slots.iter().enumerate() {
+            check(format!("slots[{i}] ({})", slot.id), &slot.schedule);
+            for (segment, content) in &slot.content {
+                check(format!("slots[{i}].content.{segment}"), &content.schedule);
+            }
+            if let Some(default) = &slot.default {
+                check(format!("slots[{i}].default"), &default.schedule);
+            }
+        }
+        found
+    }
+
     /// Whether any slot recommends products (then the catalog is needed).
     pub fn recommends(&self) -> bool {
         self.slots.iter().any(|slot| {
@@ -200,6 +225,30 @@ mod tests {
         assert_eq!(config.version, "3");
         assert_eq!(config.segments.len(), 1);
         assert_eq!(config.slots.len(), 1);
+    }
+
+    #[test]
+    fn ended_schedules_are_reported_for_retirement() {
+        let config = Config::parse(
+            r#"{"segments": [{"id": "bf", "when": {}, "schedule": {"end": "2025-12-01"}}],
+                "slots": [{"id": "s", "selector": "p", "action": "append",
+                           "content": {"bf": {"template": "x", "schedule": {"start": "2025-11-27", "end": "2025-11-30"}}},
+                           "default": "y"}]}"#,
+            &accept_any,
+        )
+        .expect("valid");
+        let now = 1_795_000_000_000; // 2026-11-18
+        assert_eq!(
+            config.expired(now),
+            [
+                "segments[0] (bf): ended 2025-12-01T00:00:00Z",
+                "slots[0].content.bf: ended 2025-11-30T00:00:00Z",
+            ]
+        );
+        assert!(
+            config.expired(1_764_000_000_000).is_empty(),
+            "before the end, nothing to report"
+        );
     }
 
     #[test]

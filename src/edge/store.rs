@@ -136,6 +136,13 @@ async fn load_config(env: &Env, settings: &Settings) -> Option<Config> {
                 config.segments.len(),
                 config.slots.len()
             );
+            let expired = config.expired(js_sys::Date::now() as u64);
+            if !expired.is_empty() {
+                console_warn!(
+                    "tailor: content past its end date (retire it): {}",
+                    expired.join("; ")
+                );
+            }
             Some(config)
         }
         Err(errors) => {
