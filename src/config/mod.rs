@@ -86,10 +86,10 @@ impl Config {
                 StoreOffset::default()
             }),
         };
-        let segments: Vec<Segment> = reader
-            .optional_array("segments", &mut errors)
-            .into_iter()
-            .filter_map(|(path, value)| Segment::compile(value, &path, store_offset, &mut errors))
+        let segment_values = reader.optional_array("segments", &mut errors);
+        let segments: Vec<Segment> = segment_values
+            .iter()
+            .filter_map(|(path, value)| Segment::compile(value, path, store_offset, &mut errors))
             .collect();
         let cart_path = reader.path_of("cart");
         let cart = match reader.value("cart") {
@@ -114,17 +114,24 @@ impl Config {
             .collect();
         reader.finish(&mut errors);
 
-        check_unique(
-            "segments",
-            segments.iter().map(|s| s.id.as_str()),
-            &mut errors,
-        );
-        check_unique("slots", slots.iter().map(|s| s.id.as_str()), &mut errors);
-        for (index, slot) in slots.iter().enumerate() {
-            for (segment, _) in &slot.content {
-                if !segments.iter().any(|s| &s.id == segment) {
+        // NOTE: ids and references are checked on the document itself, so an entry that failed
+        // to compile neither hides its neighbours' mistakes nor shifts their paths.
+        check_unique(&segment_values, &mut errors);
+        check_unique(&slot_values, &mut errors);
+        let segment_ids: Vec<&str> = segment_values
+            .iter()
+            .filter_map(|(_, v)| v.get("id").and_then(Value::as_str))
+            .collect();
+        for (path, value) in &slot_values {
+            let keys = value
+                .get("content")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flat_map(|c| c.keys());
+            for segment in keys {
+                if !segment_ids.contains(&segment.as_str()) {
                     errors.push(ConfigError::new(
-                        format!("slots[{index}].content.{segment}"),
+                        format!("{path}.content.{segment}"),
                         format!("no segment has the id {segment:?}"),
                     ));
                 }
@@ -185,12 +192,17 @@ impl Config {
     }
 }
 
-fn check_unique<'a>(list: &str, ids: impl Iterator<Item = &'a str>, errors: &mut Vec<ConfigError>) {
+/// Reports ids used by more than one entry of a list (at the later entries).
+fn check_unique(entries: &[(String, &Value)], errors: &mut Vec<ConfigError>) {
     let mut seen: Vec<&str> = Vec::new();
-    for (index, id) in ids.enumerate() {
+    for (path, value) in entries {
+        let Some(id) = value.get("id").and_then(Value::as_str) else {
+            continue;
+        };
         if seen.contains(&id) {
+            let list = path.split('[').next().unwrap_or_default();
             errors.push(ConfigError::new(
-                format!("{list}[{index}].id"),
+                format!("{path}.id"),
                 format!("{id:?} is used by another entry of {list}"),
             ));
         }
