@@ -114,6 +114,25 @@ pub fn check_origin_response(
     Ok(())
 }
 
+/// Whether a request is likely a page view (so the profile read should start at once, beside
+/// the origin fetch) rather than an asset: the browser asks for HTML, or the path has no asset
+/// extension and the `Accept` header allows anything. A wrong guess costs nothing but time: a
+/// page that was not expected reads the profile after the origin answers.
+pub fn likely_page(path: &str, accept: Option<&str>) -> bool {
+    const ASSET_EXTENSIONS: [&str; 20] = [
+        "css", "js", "mjs", "map", "json", "xml", "txt", "png", "jpg", "jpeg", "gif", "webp",
+        "avif", "svg", "ico", "woff", "woff2", "ttf", "mp4", "pdf",
+    ];
+    if accept.is_some_and(|a| a.contains("text/html")) {
+        return true;
+    }
+    let last = path.rsplit('/').next().unwrap_or_default();
+    let is_asset = last
+        .rsplit_once('.')
+        .is_some_and(|(_, ext)| ASSET_EXTENSIONS.iter().any(|a| ext.eq_ignore_ascii_case(a)));
+    !is_asset && accept.is_none_or(|a| a.contains("*/*"))
+}
+
 /// `text/html`, with any parameters, in any case.
 pub fn is_html(content_type: &str) -> bool {
     content_type
@@ -223,6 +242,22 @@ mod tests {
                 expected,
                 "{status} {content_type:?}"
             );
+        }
+    }
+
+    #[test]
+    fn page_views_are_told_from_assets_before_the_origin_answers() {
+        let cases = [
+            ("/", Some("text/html,application/xhtml+xml,*/*;q=0.8"), true),
+            ("/products/boot", None, true),
+            ("/products/boot", Some("*/*"), true),
+            ("/assets/store.css", Some("text/css,*/*;q=0.1"), false),
+            ("/assets/logo.SVG", None, false),
+            ("/api/cart", Some("application/json"), false),
+            ("/assets/odd.css", Some("text/html"), true),
+        ];
+        for (path, accept, expected) in cases {
+            assert_eq!(likely_page(path, accept), expected, "{path} {accept:?}");
         }
     }
 

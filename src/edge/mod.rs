@@ -18,7 +18,7 @@ use web_sys::{Headers, Request, Response, ResponseInit};
 use worker::{console_error, console_log, event, Context, Env};
 
 use crate::decision::{decide, Decision};
-use crate::response::{check_origin_response, check_request, header_changes};
+use crate::response::{check_origin_response, check_request, header_changes, likely_page};
 use crate::visitor::{Visitor, VISITOR_ID_BYTES};
 use settings::Settings;
 
@@ -64,12 +64,15 @@ async fn handle(request: Request, env: Env) -> Response {
     let visitor = Visitor::identify(&facts, fresh);
 
     // NOTE: the three waits overlap; a warm isolate has the config cached, so the profile is
-    // the only KV read, and new visitors (no profile yet) make none.
+    // the only KV read, and new visitors (no profile yet) make none. Assets (images, styles)
+    // make none either: their profile read would only be thrown away.
+    let read_profile_early =
+        !visitor.is_new && likely_page(facts.path(), header("accept").as_deref());
     let profile_read = async {
-        if visitor.is_new {
-            None
+        if read_profile_early {
+            Some(store::profile(&env, &settings, &visitor.id).await)
         } else {
-            store::profile(&env, &settings, &visitor.id).await
+            None
         }
     };
     let (origin, config, profile) = join3(
@@ -98,6 +101,12 @@ async fn handle(request: Request, env: Env) -> Response {
     }
     let Some(config) = config else {
         return origin;
+    };
+    let profile = match profile {
+        Some(read) => read,
+        // An HTML page that did not look like one: read the profile now.
+        None if !visitor.is_new => store::profile(&env, &settings, &visitor.id).await,
+        None => None,
     };
 
     let catalog = if config.recommends() {

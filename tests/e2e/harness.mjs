@@ -33,10 +33,13 @@ export async function startServer(handler) {
 const FAULTY_KV = {
   hang: "export default () => ({ get: () => new Promise(() => {}) });",
   throw: "export default () => ({ get: async () => { throw new Error('KV is down'); } });",
+  // Counts: every read is logged (`kv-read <key>`), then served by a real namespace.
+  count: "export default (env) => ({ get: (key, options) => { console.log(`kv-read ${key}`); return env.INNER.get(key, options); } });",
 };
 
 /** Starts the worker in workerd. `kv` is [{ key, value }]; `bindings` override the vars;
- *  `faultyKv` ("hang" or "throw") replaces the KV namespace with a misbehaving one;
+ *  `faultyKv` ("hang" or "throw") replaces the KV namespace with a misbehaving one, "count"
+ *  with one that logs every read (`kv-read <key>`);
  *  `asDeployed` takes the vars and the demo storefront (Static Assets) from wrangler.toml,
  *  exactly as `wrangler dev` runs it; `cf` mocks Cloudflare's `request.cf` object. */
 export async function startWorker({ origin, kv = [], bindings = {}, faultyKv, asDeployed = false, cf = false } = {}) {
@@ -60,7 +63,12 @@ export async function startWorker({ origin, kv = [], bindings = {}, faultyKv, as
     mfOptions = {
       workers: [
         options,
-        { name: "faulty-kv", modules: true, script: FAULTY_KV[faultyKv] },
+        {
+          name: "faulty-kv",
+          modules: true,
+          script: FAULTY_KV[faultyKv],
+          ...(faultyKv === "count" ? { kvNamespaces: { INNER: "tailor-kv" } } : {}),
+        },
       ],
       host: options.host,
       port: options.port,
@@ -73,7 +81,12 @@ export async function startWorker({ origin, kv = [], bindings = {}, faultyKv, as
   const mf = new Miniflare(mfOptions);
   const url = String(await mf.ready).replace(/\/$/, "");
   cleanups.push(() => mf.dispose());
-  const namespace = faultyKv ? null : await mf.getKVNamespace("TAILOR_KV");
+  const namespace =
+    faultyKv === "count"
+      ? await mf.getKVNamespace("INNER", "faulty-kv")
+      : faultyKv
+        ? null
+        : await mf.getKVNamespace("TAILOR_KV");
   for (const { key, value } of kv) await namespace.put(key, value);
   return { mf, url, kv: namespace, logs: () => logs.join("") };
 }
