@@ -1,6 +1,9 @@
 //! Extracting the request's facts from the runtime: headers, cookies, the clock, and
 //! Cloudflare's `request.cf` (geography, timezone, bot signals; absent in local development).
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use js_sys::{Array, Date, Intl, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Request;
@@ -57,30 +60,31 @@ pub fn extract(request: &Request, now_ms: f64) -> RequestFacts {
     }
 }
 
+thread_local! {
+    // NOTE: building a DateTimeFormat is the costly part; an isolate sees few timezones.
+    static FORMATS: RefCell<HashMap<String, Intl::DateTimeFormat>> = RefCell::new(HashMap::new());
+}
+
+/// Most timezones whose formatter an isolate keeps.
+const MAX_CACHED_FORMATS: usize = 64;
+
 /// The visitor's local hour (0–23) and weekday (0 = Sunday), from an IANA timezone, using the
 /// runtime's `Intl` (which carries the tz database; the Wasm does not).
 fn local_time(timezone: &str, now_ms: f64) -> Option<(u8, u8)> {
-    let options = Object::new();
-    for (key, value) in [
-        ("timeZone", timezone),
-        ("hour", "numeric"),
-        ("hourCycle", "h23"),
-        ("weekday", "short"),
-    ] {
-        Reflect::set(&options, &key.into(), &value.into()).ok()?;
-    }
-    // NOTE: constructed through `Reflect::construct`, which turns the exception an unknown
-    // timezone raises into an `Err` (js_sys's own constructor would not catch it).
-    let constructor: js_sys::Function = Reflect::get(&js_sys::global(), &"Intl".into())
-        .and_then(|intl| Reflect::get(&intl, &"DateTimeFormat".into()))
-        .ok()?
-        .dyn_into()
-        .ok()?;
-    let args = Array::of2(&Array::of1(&"en-US".into()), &options);
-    let format: Intl::DateTimeFormat = Reflect::construct(&constructor, &args)
-        .ok()?
-        .dyn_into()
-        .ok()?;
+    let cached = FORMATS.with_borrow(|formats| formats.get(timezone).cloned());
+    let format = match cached {
+        Some(format) => format,
+        None => {
+            let format = new_format(timezone)?;
+            FORMATS.with_borrow_mut(|formats| {
+                if formats.len() >= MAX_CACHED_FORMATS {
+                    formats.clear();
+                }
+                formats.insert(timezone.to_string(), format.clone());
+            });
+            format
+        }
+    };
     let parts = format.format_to_parts(&Date::new(&JsValue::from_f64(now_ms)));
     let mut hour = None;
     let mut weekday = None;
@@ -99,4 +103,29 @@ fn local_time(timezone: &str, now_ms: f64) -> Option<(u8, u8)> {
         }
     }
     Some((hour?, weekday?))
+}
+
+/// A formatter for the hour and weekday in `timezone`.
+fn new_format(timezone: &str) -> Option<Intl::DateTimeFormat> {
+    let options = Object::new();
+    for (key, value) in [
+        ("timeZone", timezone),
+        ("hour", "numeric"),
+        ("hourCycle", "h23"),
+        ("weekday", "short"),
+    ] {
+        Reflect::set(&options, &key.into(), &value.into()).ok()?;
+    }
+    // NOTE: constructed through `Reflect::construct`, which turns the exception an unknown
+    // timezone raises into an `Err` (js_sys's own constructor would not catch it).
+    let constructor: js_sys::Function = Reflect::get(&js_sys::global(), &"Intl".into())
+        .and_then(|intl| Reflect::get(&intl, &"DateTimeFormat".into()))
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let args = Array::of2(&Array::of1(&"en-US".into()), &options);
+    Reflect::construct(&constructor, &args)
+        .ok()?
+        .dyn_into()
+        .ok()
 }

@@ -38,6 +38,8 @@ test("geography, local time and bot signals come from request.cf", async () => {
   });
   const res = await request(`${worker.url}/page`);
   assert.deepEqual(seen(res.text), ["bot", "has-local-time", "in-france"]);
+  const again = await request(`${worker.url}/page`);
+  assert.deepEqual(seen(again.text), ["bot", "has-local-time", "in-france"], "with the isolate's cached formatter");
 });
 
 test("headers become attributes: GPC, language, UTM, device (with Miniflare's placeholder cf: Austin, US)", async () => {
