@@ -288,6 +288,7 @@ impl Recommendations {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::content::Product;
     use serde_json::json;
 
     fn catalog() -> Catalog {
@@ -380,6 +381,57 @@ mod tests {
             assert!(p.id != "p-1036" && !signals.in_cart.contains(&p.id));
             assert_ne!(Some(&p.handle), signals.current_product.as_ref());
         }
+    }
+
+    #[test]
+    fn each_filter_on_its_own() {
+        let catalog = catalog();
+        let best = |n: usize| catalog.product(catalog.best_sellers()[n]).clone();
+        let signals = Signals {
+            purchased: vec![best(0).id],
+            in_cart: vec![best(1).id],
+            current_product: Some(best(2).handle),
+            ..Signals::default()
+        };
+        type Check = fn(&Product, &Signals) -> bool;
+        let cases: [(&str, Value, Check); 6] = [
+            (
+                "excludePurchased",
+                json!({"excludePurchased": true}),
+                |p, s| !s.purchased.contains(&p.id),
+            ),
+            ("excludeInCart", json!({"excludeInCart": true}), |p, s| {
+                !s.in_cart.contains(&p.id)
+            }),
+            ("inStockOnly", json!({"inStockOnly": true}), |p, _| {
+                p.in_stock
+            }),
+            ("minPrice", json!({"minPrice": 100}), |p, _| {
+                p.price >= 100.0
+            }),
+            ("maxPrice", json!({"maxPrice": 40}), |p, _| p.price <= 40.0),
+            ("the current product, always", json!({}), |p, s| {
+                Some(&p.handle) != s.current_product.as_ref()
+            }),
+        ];
+        for (name, filters, check) in cases {
+            let mut doc = json!({"strategy": "bestSellers", "maxCount": 24});
+            doc.as_object_mut()
+                .expect("object")
+                .extend(filters.as_object().expect("object").clone());
+            let list = spec(doc).recommend(&catalog, &signals);
+            assert!(!list.is_empty(), "{name}: something passes");
+            for &i in &list {
+                assert!(
+                    check(catalog.product(i), &signals),
+                    "{name}: {} should be filtered",
+                    catalog.product(i).id
+                );
+            }
+        }
+        let three = spec(json!({"strategy": "bestSellers", "maxCount": 3}))
+            .recommend(&catalog, &Signals::default());
+        assert_eq!(three.len(), 3, "maxCount");
     }
 
     #[test]
