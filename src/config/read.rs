@@ -45,7 +45,7 @@ impl<'a> ObjectReader<'a> {
     /// A required string field.
     pub fn required_str(&mut self, key: &'static str, errors: &mut Vec<ConfigError>) -> String {
         self.value(key);
-        let missing = self.fields.is_some() && self.fields.is_some_and(|f| !f.contains_key(key));
+        let missing = self.fields.is_some_and(|f| !f.contains_key(key));
         if missing {
             errors.push(ConfigError::new(self.path_of(key), "is required"));
             return String::new();

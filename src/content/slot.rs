@@ -354,24 +354,28 @@ fn read_content(
         PayloadKind::Attribute(attribute) => TemplateMode::AttributeValue {
             attribute: attribute.clone(),
         },
-        PayloadKind::Class | PayloadKind::Ignored => {
-            if matches!(kind, PayloadKind::Class)
-                && (text.is_empty() || text.chars().any(|c| c.is_ascii_whitespace() || c == '{'))
-            {
+        PayloadKind::Ignored => {
+            // NOTE: `remove` and `removeAttribute` take no payload; whatever was written is
+            // not compiled, so it can neither fail nor be silently dropped.
+            return Template::compile("", TemplateMode::Html, &text_path)
+                .ok()
+                .map(|template| Content {
+                    template,
+                    schedule,
+                    recommendations,
+                });
+        }
+        PayloadKind::Class => {
+            let forbidden = |c: char| c.is_ascii_whitespace() || "{}<>\"'&".contains(c);
+            if text.is_empty() || text.chars().any(forbidden) {
                 errors.push(ConfigError::new(
                     text_path,
                     format!("{text:?} is not a single class name"),
                 ));
                 return None;
             }
-            // NOTE: class names and ignored payloads are literal; `{% raw %}` keeps them so.
-            let literal = format!("{{% raw %}}{text}{{% endraw %}}");
-            let template = Template::compile(&literal, TemplateMode::Html, &text_path).ok()?;
-            return Some(Content {
-                template,
-                schedule,
-                recommendations,
-            });
+            // NOTE: a validated class name is plain text: as a template it renders as itself.
+            TemplateMode::Html
         }
     };
     match Template::compile(&text, mode, &text_path) {
@@ -479,6 +483,20 @@ mod tests {
         );
         assert_eq!(
             hero.decide(&[member("vip", 1)], &mut json!({}), 0, &no_products)
+                .expect("edit")
+                .action,
+            Action::Remove
+        );
+    }
+
+    #[test]
+    fn ignored_payloads_are_never_compiled_or_dropped() {
+        let remove = slot(json!({
+            "id": "gone", "selector": "#x", "action": "remove", "default": "<div {% endraw %}"
+        }));
+        assert_eq!(
+            remove
+                .decide(&[], &mut json!({}), 0, &no_products)
                 .expect("edit")
                 .action,
             Action::Remove

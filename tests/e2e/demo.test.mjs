@@ -23,7 +23,7 @@ async function browseAs(name, path = "/") {
   const switched = jar.store(await request(`${worker.url}/__tailor/persona/${name}`));
   assert.equal(switched.status, 303, `persona switch for ${name}`);
   assert.equal(switched.headers.location, "/");
-  return jar.get_(`${worker.url}${path}`);
+  return jar.visit(`${worker.url}${path}`);
 }
 
 for (const [name, persona] of Object.entries(personas())) {
@@ -49,10 +49,10 @@ test("three views of one category make a browse abandoner on the next page view,
   const jar = new CookieJar();
   const browseHero = "Still looking at Footwear?";
   for (let i = 0; i < 3; i++) {
-    const res = await jar.get_(`${worker.url}/collections/footwear`);
+    const res = await jar.visit(`${worker.url}/collections/footwear`);
     assert.equal(res.status, 200);
   }
-  const home = await jar.get_(`${worker.url}/`);
+  const home = await jar.visit(`${worker.url}/`);
   assert.ok(home.text.includes(`<h1 class="hero__heading">${browseHero}</h1>`), "the browse-abandoner hero");
   assert.ok(jar.get("tailor_b").length < 1500, "the history cookie stays small");
   const keysAfter = (await worker.kv.list()).keys.map((k) => k.name);
@@ -62,11 +62,11 @@ test("three views of one category make a browse abandoner on the next page view,
 test("the order confirmation page ends a cart abandonment at once, before KV knows of the order", async () => {
   const jar = new CookieJar();
   jar.store(await request(`${worker.url}/__tailor/persona/cart-abandoner`));
-  const before = await jar.get_(`${worker.url}/`);
+  const before = await jar.visit(`${worker.url}/`);
   assert.ok(before.text.includes(personas()["cart-abandoner"].heroHeading));
   assert.match(before.text, /Jonas, your cart is waiting:<\/strong> Ridgeline Rain Shell, Trailhead Wool Socks &times; 2\./);
-  await jar.get_(`${worker.url}/orders/confirmation`);
-  const after = await jar.get_(`${worker.url}/`);
+  await jar.visit(`${worker.url}/orders/confirmation`);
+  const after = await jar.visit(`${worker.url}/`);
   assert.ok(!after.text.includes(personas()["cart-abandoner"].heroHeading), "no cart reminder after buying");
   assert.ok(!after.text.includes("Your cart is saved"));
 });

@@ -138,7 +138,7 @@ export class CookieJar {
     return this.#cookies.get(name);
   }
   /** GETs `url` with the jar's cookies and keeps the ones the response sets. */
-  async get_(url) {
+  async visit(url) {
     const cookie = this.header();
     return this.store(await request(url, { headers: cookie ? { cookie } : {} }));
   }
