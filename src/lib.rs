@@ -12,6 +12,7 @@ pub mod condition;
 pub mod config;
 pub mod content;
 pub mod decision;
+pub mod report;
 pub mod request;
 pub mod response;
 pub mod rewrite;
