@@ -4,10 +4,16 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::assignment::{assign, AssignInput, Assigned, Route};
+use crate::audit::{day_of, Reported, Seen, SEEN_COOKIE};
 use crate::config::Config;
 use crate::content::{Catalog, Recommendations, Signals};
+use crate::experiment::{ASSIGNMENTS_COOKIE, ASSIGNMENTS_COOKIE_MAX_BYTES};
 use crate::request::RequestFacts;
-use crate::response::{behaviour_cookie, visitor_cookie, ResponsePlan};
+use crate::response::{
+    assignments_cookie, behaviour_cookie, seen_cookie as seen_cookie_header, visitor_cookie,
+    ResponsePlan,
+};
 use crate::rewrite::RewritePlan;
 use crate::segment::{memberships, Membership};
 use crate::visitor::{
@@ -21,10 +27,34 @@ pub struct Decision {
     pub config_version: String,
     /// Segments the visitor belongs to, highest priority first.
     pub memberships: Vec<Membership>,
+    /// Whether the visitor is in the global holdout (then nothing on the page changes).
+    pub held_out: bool,
+    /// Each running experiment's variation for this visitor, with the reason.
+    pub experiments: Vec<Assigned>,
+    /// A split-URL variation: redirect the browser, or fetch another origin path.
+    pub route: Option<Route>,
     /// What to change on the page.
     pub plan: RewritePlan,
     /// Cookies and caching for the response.
     pub response: ResponsePlan,
+    /// Events to record (sent off the page's path).
+    pub events: PageEvents,
+}
+
+/// What a page view reports: first exposures, and the audit's daily record.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct PageEvents {
+    /// (experiment key, variant) for experiments the visitor was just assigned to.
+    pub exposures: Vec<(String, u32)>,
+    /// Segments matched and content served that were not reported today.
+    pub seen: Option<Seen>,
+}
+
+/// How the edge is running this decision.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DecideOptions {
+    /// The edge decided before fetching the origin, so split-URL experiments can run.
+    pub routable: bool,
 }
 
 /// Decides what this visitor sees on this page; `catalog` feeds recommendation slots.
@@ -34,6 +64,7 @@ pub fn decide(
     visitor: &Visitor,
     profile: Option<&Profile>,
     catalog: Option<&Catalog>,
+    options: DecideOptions,
 ) -> Decision {
     let page = config.pages.classify(request.path());
     let previous = request.cookie(BEHAVIOUR_COOKIE);
@@ -56,6 +87,23 @@ pub fn decide(
     };
     let mut attributes = attributes(&context, &config.cart);
     let memberships = memberships(&config.segments, &attributes, request.now_ms);
+    let segment_ids: Vec<String> = memberships.iter().map(|m| m.segment.clone()).collect();
+    // NOTE: crawlers keep no cookies, get the control, and are never counted.
+    let is_bot = request.is_bot();
+    let assignments = assign(
+        &config.experiments,
+        config.holdout.as_ref(),
+        config.query_overrides,
+        &AssignInput {
+            attributes: &attributes,
+            segments: &segment_ids,
+            url: &request.url,
+            visitor_id: visitor.id.as_str(),
+            sticky_cookie: request.cookie(ASSIGNMENTS_COOKIE),
+            is_bot,
+            routable: options.routable,
+        },
+    );
     let signals = config
         .recommends()
         .then(|| Signals::from_attributes(&attributes));
@@ -69,26 +117,82 @@ pub fn decide(
             _ => Vec::new(),
         }
     };
-    let edits = config
-        .slots
-        .iter()
-        .filter_map(|slot| slot.decide(&memberships, &mut attributes, request.now_ms, &recommend))
-        .collect();
+    let mut served = Vec::new();
+    let edits = if assignments.held_out {
+        Vec::new()
+    } else {
+        config
+            .slots
+            .iter()
+            .enumerate()
+            .filter_map(|(at, slot)| {
+                let assigned = assignments.content_for(&config.experiments, at);
+                let assigned = assigned.as_ref().map(|(c, why)| (*c, why.as_str()));
+                let edit = slot.decide(
+                    &memberships,
+                    assigned,
+                    &mut attributes,
+                    request.now_ms,
+                    &recommend,
+                )?;
+                served.push((slot.id.clone(), content_key(&edit.reason)));
+                Some(edit)
+            })
+            .collect()
+    };
+
     let mut set_cookies = Vec::new();
-    // NOTE: crawlers keep no cookies, so issuing them would only make their pages private.
-    let keeps_cookies = !request.is_bot();
-    if keeps_cookies && visitor.is_new {
-        set_cookies.push(visitor_cookie(&visitor.id, request.is_https()));
-    }
-    let encoded = behaviour.encode();
-    if keeps_cookies && previous != Some(encoded.as_str()) {
-        set_cookies.push(behaviour_cookie(&encoded, request.is_https()));
+    let mut events = PageEvents::default();
+    if !is_bot {
+        let https = request.is_https();
+        if visitor.is_new {
+            set_cookies.push(visitor_cookie(&visitor.id, https));
+        }
+        let encoded = behaviour.encode();
+        if previous != Some(encoded.as_str()) {
+            set_cookies.push(behaviour_cookie(&encoded, https));
+        }
+        let sticky = request.cookie(ASSIGNMENTS_COOKIE);
+        let encoded = assignments.sticky.encode(
+            |key| config.runs_experiment(key),
+            ASSIGNMENTS_COOKIE_MAX_BYTES,
+        );
+        if sticky.unwrap_or_default() != encoded {
+            set_cookies.push(assignments_cookie(&encoded, https));
+        }
+        let seen_cookie = request.cookie(SEEN_COOKIE);
+        let mut reported = Reported::parse(seen_cookie, day_of(request.now_ms));
+        events.seen = reported.report(&segment_ids, &served);
+        if events.seen.is_some() {
+            set_cookies.push(seen_cookie_header(&reported.encode(), https));
+        }
+        events.exposures = assignments.exposures;
     }
     Decision {
         config_version: config.version.clone(),
         memberships,
+        held_out: assignments.held_out,
+        experiments: assignments.experiments,
+        route: assignments.route,
         plan: RewritePlan { edits },
         response: ResponsePlan { set_cookies },
+        events,
+    }
+}
+
+/// The audit's name for the content behind an edit, from its reason (`slot hero: segment vip`
+/// → `vip`, `slot hero: experiment hero-copy:1 (Bold headline)` → `hero-copy:1`).
+fn content_key(reason: &str) -> String {
+    let why = reason.split_once(": ").map_or(reason, |(_, why)| why);
+    if let Some(segment) = why.strip_prefix("segment ") {
+        segment.to_string()
+    } else if let Some(experiment) = why.strip_prefix("experiment ") {
+        experiment
+            .split_once(" (")
+            .map_or(experiment, |(key, _)| key)
+            .to_string()
+    } else {
+        why.to_string()
     }
 }
 
@@ -144,16 +248,30 @@ mod tests {
     fn a_new_visitor_gets_the_welcome_and_an_id_cookie() {
         let request = RequestFacts::get("https://shop.test/", None, 0);
         let visitor = Visitor::identify(&request, [7; 16]);
-        let decision = decide(&config(), &request, &visitor, None, None);
+        let decision = decide(
+            &config(),
+            &request,
+            &visitor,
+            None,
+            None,
+            DecideOptions::default(),
+        );
         assert_eq!(decision.memberships[0].segment, "first-time");
         assert_eq!(
             decision.plan.edits[0].reason,
             "slot hero: segment first-time"
         );
         let cookies = &decision.response.set_cookies;
-        assert_eq!(cookies.len(), 2, "{cookies:?}");
+        assert_eq!(cookies.len(), 3, "{cookies:?}");
         assert!(cookies[0].starts_with(&format!("{VISITOR_COOKIE}=")));
         assert!(cookies[1].starts_with(&format!("{BEHAVIOUR_COOKIE}=")));
+        assert!(cookies[2].starts_with(&format!("{SEEN_COOKIE}=")));
+        let seen = decision.events.seen.expect("reported to the audit");
+        assert_eq!(seen.segments, ["first-time"]);
+        assert_eq!(
+            seen.contents,
+            [("hero".to_string(), "first-time".to_string())]
+        );
     }
 
     #[test]
@@ -162,14 +280,22 @@ mod tests {
         let request = RequestFacts::get("https://shop.test/", Some(&cookie), 0);
         let visitor = Visitor::identify(&request, [0; 16]);
         assert!(!visitor.is_new);
-        let decision = decide(&config(), &request, &visitor, None, None);
+        let decision = decide(
+            &config(),
+            &request,
+            &visitor,
+            None,
+            None,
+            DecideOptions::default(),
+        );
         assert_eq!(
             decision.plan.edits[0].reason,
             "slot hero: segment returning"
         );
         let cookies = &decision.response.set_cookies;
-        assert_eq!(cookies.len(), 1, "{cookies:?}");
+        assert_eq!(cookies.len(), 2, "{cookies:?}");
         assert!(cookies[0].starts_with(&format!("{BEHAVIOUR_COOKIE}=")));
+        assert!(cookies[1].starts_with(&format!("{SEEN_COOKIE}=")));
     }
 
     #[test]
@@ -183,8 +309,158 @@ mod tests {
             &Visitor::identify(&request, [2; 16]),
             None,
             None,
+            DecideOptions::default(),
         );
         assert!(decision.response.set_cookies.is_empty());
+    }
+
+    const EXPERIMENT_CONFIG: &str = r#"{
+        "segments": [{"id": "everyone", "when": {}}],
+        "slots": [{"id": "hero", "selector": "h1", "action": "setInnerContent",
+                   "content": {"everyone": "Welcome"}}],
+        "experiments": [{"key": "hero-copy", "hashVersion": 2,
+                         "variations": [{"name": "Control"},
+                                        {"name": "Bold", "content": {"hero": "Hello!"}}]}]
+    }"#;
+
+    fn visit(config: &Config, cookies: &str, id: [u8; 16]) -> Decision {
+        let request = RequestFacts::get("https://shop.test/", Some(cookies), 0);
+        let visitor = Visitor::identify(&request, id);
+        decide(
+            config,
+            &request,
+            &visitor,
+            None,
+            None,
+            DecideOptions::default(),
+        )
+    }
+
+    fn cookie_pairs(decision: &Decision) -> String {
+        decision
+            .response
+            .set_cookies
+            .iter()
+            .filter_map(|c| c.split(';').next())
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    #[test]
+    fn a_variant_is_served_counted_once_and_kept() {
+        let config = Config::parse(EXPERIMENT_CONFIG, &|_| Ok(())).expect("valid");
+        // Find one visitor of each variation (ids are random per visitor in production).
+        let mut seen_variations = Vec::new();
+        for byte in 0..40u8 {
+            let first = visit(&config, "", [byte; 16]);
+            let assigned = &first.experiments[0];
+            assert!(assigned.in_experiment);
+            assert_eq!(
+                first.events.exposures,
+                [("hero-copy".to_string(), assigned.variation as u32)]
+            );
+            let heading = first.plan.edits[0].action.clone();
+            let expected = if assigned.variation == 1 {
+                "Hello!"
+            } else {
+                "Welcome"
+            };
+            assert_eq!(
+                heading,
+                crate::Action::SetInnerContent {
+                    html: expected.into()
+                }
+            );
+            if assigned.variation == 1 {
+                assert_eq!(
+                    first.plan.edits[0].reason,
+                    "slot hero: experiment hero-copy:1 (Bold)"
+                );
+                assert_eq!(
+                    first.events.seen.as_ref().expect("seen").contents,
+                    [("hero".to_string(), "hero-copy:1".to_string())]
+                );
+            }
+            // The next page view: same variation from the cookie, not counted again.
+            let next = visit(&config, &cookie_pairs(&first), [0xEE; 16]);
+            assert_eq!(next.experiments[0].variation, assigned.variation);
+            assert_eq!(next.experiments[0].reason, "sticky");
+            assert!(next.events.exposures.is_empty());
+            assert!(next.events.seen.is_none(), "already reported today");
+            if !seen_variations.contains(&assigned.variation) {
+                seen_variations.push(assigned.variation);
+            }
+        }
+        assert_eq!(seen_variations.len(), 2, "both variations occur");
+    }
+
+    #[test]
+    fn the_holdout_sees_the_origin_page_and_is_counted() {
+        let held = EXPERIMENT_CONFIG.replacen(
+            "\"segments\"",
+            "\"holdout\": {\"share\": 1}, \"segments\"",
+            1,
+        );
+        let config = Config::parse(&held, &|_| Ok(())).expect("valid");
+        let decision = visit(&config, "", [3; 16]);
+        assert!(decision.held_out);
+        assert!(decision.plan.edits.is_empty());
+        assert_eq!(decision.events.exposures, [("holdout".to_string(), 1)]);
+        assert!(!decision.experiments[0].in_experiment);
+        let nobody = EXPERIMENT_CONFIG.replacen(
+            "\"segments\"",
+            "\"holdout\": {\"share\": 0}, \"segments\"",
+            1,
+        );
+        let config = Config::parse(&nobody, &|_| Ok(())).expect("valid");
+        let decision = visit(&config, "", [3; 16]);
+        assert!(!decision.held_out);
+        assert!(decision
+            .events
+            .exposures
+            .contains(&("holdout".to_string(), 0)));
+    }
+
+    #[test]
+    fn crawlers_get_the_control_and_are_never_counted() {
+        let config = Config::parse(EXPERIMENT_CONFIG, &|_| Ok(())).expect("valid");
+        let mut request = RequestFacts::get("https://shop.test/", None, 0);
+        request.user_agent = Some("Googlebot/2.1".into());
+        let visitor = Visitor::identify(&request, [9; 16]);
+        let decision = decide(
+            &config,
+            &request,
+            &visitor,
+            None,
+            None,
+            DecideOptions::default(),
+        );
+        assert_eq!(decision.experiments[0].variation, 0);
+        assert!(!decision.experiments[0].in_experiment);
+        assert_eq!(decision.events, PageEvents::default());
+        assert!(decision.response.set_cookies.is_empty());
+    }
+
+    #[test]
+    fn a_query_string_override_is_shown_but_neither_kept_nor_counted() {
+        let config = Config::parse(EXPERIMENT_CONFIG, &|_| Ok(())).expect("valid");
+        let request = RequestFacts::get("https://shop.test/?hero-copy=1", None, 0);
+        let visitor = Visitor::identify(&request, [4; 16]);
+        let decision = decide(
+            &config,
+            &request,
+            &visitor,
+            None,
+            None,
+            DecideOptions::default(),
+        );
+        assert_eq!(decision.experiments[0].variation, 1);
+        assert_eq!(
+            decision.plan.edits[0].reason,
+            "slot hero: experiment hero-copy:1 (Bold)"
+        );
+        assert!(decision.events.exposures.is_empty());
+        assert!(!cookie_pairs(&decision).contains("tailor_x="));
     }
 
     #[test]

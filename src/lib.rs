@@ -8,22 +8,28 @@
 //! compiled once per isolate. Everything above is pure and runs natively; only `edge` (built
 //! for `wasm32` alone) touches the Workers runtime.
 
+pub mod admin;
+pub mod assignment;
+pub mod audit;
 pub mod condition;
 pub mod config;
 pub mod content;
 pub mod decision;
+pub mod events;
+pub mod experiment;
 pub mod report;
 pub mod request;
 pub mod response;
 pub mod rewrite;
 pub mod segment;
+pub mod stats;
 pub mod visitor;
 
 #[cfg(target_arch = "wasm32")]
 mod edge;
 
 pub use config::{Config, ConfigError};
-pub use decision::{decide, record_page_view, replay_page_views, Decision};
+pub use decision::{decide, record_page_view, replay_page_views, DecideOptions, Decision};
 pub use request::RequestFacts;
 pub use rewrite::{Action, Edit, RewritePlan};
 pub use visitor::{Profile, Visitor};

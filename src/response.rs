@@ -4,6 +4,8 @@
 
 use serde::Serialize;
 
+use crate::audit::{SEEN_COOKIE, SEEN_COOKIE_MAX_AGE_SECS};
+use crate::experiment::ASSIGNMENTS_COOKIE;
 use crate::visitor::{
     VisitorId, BEHAVIOUR_COOKIE, BEHAVIOUR_COOKIE_MAX_AGE_SECS, VISITOR_COOKIE,
     VISITOR_COOKIE_MAX_AGE_SECS,
@@ -35,9 +37,11 @@ pub const HEADERS_INVALIDATED_BY_REWRITE: [&str; 5] = [
 
 /// The `Set-Cookie` value that issues a visitor id.
 pub fn visitor_cookie(id: &VisitorId, https: bool) -> String {
-    let secure = if https { "; Secure" } else { "" };
-    format!(
-        "{VISITOR_COOKIE}={id}; Path=/; Max-Age={VISITOR_COOKIE_MAX_AGE_SECS}; HttpOnly; SameSite=Lax{secure}"
+    our_cookie(
+        VISITOR_COOKIE,
+        id.as_str(),
+        VISITOR_COOKIE_MAX_AGE_SECS,
+        https,
     )
 }
 
@@ -47,10 +51,47 @@ pub fn visitor_cookie(id: &VisitorId, https: bool) -> String {
 /// NOTE: `HttpOnly` because only the worker reads it: page scripts have no business with the
 /// browsing history, and cannot forge it from an injected script either.
 pub fn behaviour_cookie(value: &str, https: bool) -> String {
-    let secure = if https { "; Secure" } else { "" };
-    format!(
-        "{BEHAVIOUR_COOKIE}={value}; Path=/; Max-Age={BEHAVIOUR_COOKIE_MAX_AGE_SECS}; HttpOnly; SameSite=Lax{secure}"
+    our_cookie(
+        BEHAVIOUR_COOKIE,
+        value,
+        BEHAVIOUR_COOKIE_MAX_AGE_SECS,
+        https,
     )
+}
+
+/// The `Set-Cookie` value that keeps the visitor's experiment assignments (sticky), from
+/// [`crate::experiment::StickyAssignments::encode`]; an empty value expires the cookie.
+pub fn assignments_cookie(value: &str, https: bool) -> String {
+    let max_age = if value.is_empty() {
+        0
+    } else {
+        VISITOR_COOKIE_MAX_AGE_SECS
+    };
+    our_cookie(ASSIGNMENTS_COOKIE, value, max_age, https)
+}
+
+/// The `Set-Cookie` value that remembers what the audit was told today
+/// ([`crate::audit::Reported::encode`]).
+pub fn seen_cookie(value: &str, https: bool) -> String {
+    our_cookie(SEEN_COOKIE, value, SEEN_COOKIE_MAX_AGE_SECS, https)
+}
+
+/// NOTE: every cookie of ours is `HttpOnly` (only the worker reads them; page scripts can
+/// neither read nor forge them) and `SameSite=Lax` (sent on top-level navigations).
+fn our_cookie(name: &str, value: &str, max_age: u64, https: bool) -> String {
+    let secure = if https { "; Secure" } else { "" };
+    format!("{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}")
+}
+
+/// The headers of a split-URL test's redirect to `location` (a path on the same store): our
+/// cookies go with it, so the assignment sticks, and no cache may keep it.
+pub fn redirect_headers(location: &str, plan: &ResponsePlan) -> Vec<(&'static str, String)> {
+    let mut headers = vec![
+        ("location", location.to_string()),
+        ("cache-control", "private, no-store".to_string()),
+    ];
+    headers.extend(plan.set_cookies.iter().map(|c| ("set-cookie", c.clone())));
+    headers
 }
 
 /// Why a request or response is passed through untouched.

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use common::{config_at, persona_request, root, NOW};
 use serde_json::Value;
 use tailor::visitor::Visitor;
-use tailor::{decide, Config, Decision};
+use tailor::{decide, Config, DecideOptions, Decision};
 
 fn fixture_config() -> Config {
     config_at("fixtures/config.json")
@@ -38,6 +38,7 @@ fn home_page_decision(config: &Config, persona: &Value) -> Decision {
         &visitor,
         profile.as_ref(),
         Some(&common::catalog()),
+        DecideOptions::default(),
     )
 }
 

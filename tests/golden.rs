@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use tailor::response::charset;
 use tailor::rewrite::{check_selector, NativeRewriter};
-use tailor::{decide, Config, Profile, RequestFacts, Visitor};
+use tailor::{decide, Config, DecideOptions, Profile, RequestFacts, Visitor};
 
 const SPLITS_PER_CASE: u64 = 25;
 
@@ -114,6 +114,7 @@ fn render(case: &Case, chunks: &[&[u8]]) -> Vec<u8> {
         &visitor,
         profile.as_ref(),
         Some(&common::catalog()),
+        DecideOptions::default(),
     );
     let content_type = request["contentType"]
         .as_str()

@@ -41,8 +41,8 @@
 //! ```
 
 mod compile;
-mod evaluate;
-mod js;
+pub(crate) mod evaluate;
+pub(crate) mod js;
 mod node;
 mod version;
 

@@ -12,6 +12,7 @@ pub use error::{describe_json, ConfigError};
 
 use serde_json::Value;
 
+use crate::assignment::{ExperimentPlan, Holdout, HOLDOUT_KEY};
 use crate::content::{Slot, SlotCompiler, StoreOffset};
 use crate::segment::Segment;
 use crate::visitor::{CartSource, PagePatterns};
@@ -35,6 +36,13 @@ pub struct Config {
     pub pages: PagePatterns,
     /// The store's offset from UTC, for schedules written in local time.
     pub store_offset: StoreOffset,
+    /// Experiments, in document order (earlier ones win a slot both change).
+    pub experiments: Vec<ExperimentPlan>,
+    /// The share of visitors who see no personalization, if any.
+    pub holdout: Option<Holdout>,
+    /// Whether GrowthBook's `?<experiment-key>=<variation>` forces a variation (QA; never
+    /// counted or remembered).
+    pub query_overrides: bool,
 }
 
 impl Config {
@@ -112,12 +120,37 @@ impl Config {
                 Slot::compile(value, path, &compiler, &mut errors)
             })
             .collect();
+        let experiment_values = reader.optional_array("experiments", &mut errors);
+        let experiments: Vec<ExperimentPlan> = experiment_values
+            .iter()
+            .filter_map(|(path, value)| {
+                ExperimentPlan::compile(value, path, &slots, store_offset, &mut errors)
+            })
+            .collect();
+        let holdout_path = reader.path_of("holdout");
+        let holdout = match reader.value("holdout") {
+            None | Some(Value::Null) => None,
+            Some(value) => Holdout::compile(value, &holdout_path, &mut errors),
+        };
+        let overrides_path = reader.path_of("queryStringOverrides");
+        let query_overrides = match reader.value("queryStringOverrides") {
+            None | Some(Value::Null) => true,
+            Some(Value::Bool(on)) => *on,
+            Some(other) => {
+                errors.push(ConfigError::new(
+                    overrides_path,
+                    format!("expected true or false, found {}", describe_json(other)),
+                ));
+                true
+            }
+        };
         reader.finish(&mut errors);
 
         // NOTE: ids and references are checked on the document itself, so an entry that failed
         // to compile neither hides its neighbours' mistakes nor shifts their paths.
         check_unique(&segment_values, &mut errors);
         check_unique(&slot_values, &mut errors);
+        check_experiment_keys(&experiment_values, &mut errors);
         let segment_ids: Vec<&str> = segment_values
             .iter()
             .filter_map(|(_, v)| v.get("id").and_then(Value::as_str))
@@ -146,6 +179,9 @@ impl Config {
                 cart,
                 pages,
                 store_offset,
+                experiments,
+                holdout,
+                query_overrides,
             })
         } else {
             Err(errors)
@@ -181,6 +217,11 @@ impl Config {
 
     /// Whether any slot recommends products (then the catalog is needed).
     pub fn recommends(&self) -> bool {
+        let mut variation_content = self
+            .experiments
+            .iter()
+            .flat_map(|e| &e.variations)
+            .flat_map(|v| v.content.iter().map(|(_, c)| c));
         self.slots.iter().any(|slot| {
             slot.recommendations.is_some()
                 || slot
@@ -188,7 +229,108 @@ impl Config {
                     .iter()
                     .chain(slot.content.iter().map(|(_, c)| c))
                     .any(|c| c.recommendations.is_some())
-        })
+        }) || variation_content.any(|c| c.recommendations.is_some())
+    }
+
+    /// Whether a split-URL experiment may change which page this URL serves: then the edge
+    /// decides before fetching the origin.
+    pub fn routes(&self, url: &str) -> bool {
+        self.experiments
+            .iter()
+            .any(|e| e.routes() && e.spec.targets_url(url))
+    }
+
+    /// What a report on experiment `key` needs from the config: its name, variation names and
+    /// current weights. The holdout reports as `holdout`.
+    pub fn experiment_arms(&self, key: &str) -> Option<(String, Vec<String>, Vec<f64>)> {
+        if key == crate::assignment::HOLDOUT_KEY {
+            let share = self.holdout?.share;
+            return Some((
+                "Holdout: personalization vs generic pages".to_string(),
+                vec!["Personalized".to_string(), "Held out".to_string()],
+                vec![1.0 - share, share],
+            ));
+        }
+        let plan = self.experiments.iter().find(|e| e.spec.key == key)?;
+        let names: Vec<String> = plan.variations.iter().map(|v| v.name.clone()).collect();
+        let weights = match &plan.spec.weights {
+            Some(w) => w.clone(),
+            None => vec![1.0 / names.len().max(1) as f64; names.len()],
+        };
+        let name = plan.spec.name.clone().unwrap_or_else(|| key.to_string());
+        Some((name, names, weights))
+    }
+
+    /// Everything the audit looks for: segment ids, and each slot content (segment content,
+    /// default, experiment variations) with its end date.
+    pub fn audit_inventory(&self, now_ms: u64) -> crate::report::AuditInputs {
+        let mut contents = Vec::new();
+        for (at, slot) in self.slots.iter().enumerate() {
+            let slot_end = slot.schedule.end_ms();
+            let end = |own: Option<u64>| match (own, slot_end) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            for (segment, content) in &slot.content {
+                contents.push((
+                    slot.id.clone(),
+                    segment.clone(),
+                    end(content.schedule.end_ms()),
+                ));
+            }
+            if let Some(default) = &slot.default {
+                contents.push((
+                    slot.id.clone(),
+                    "default".to_string(),
+                    end(default.schedule.end_ms()),
+                ));
+            }
+            for plan in &self.experiments {
+                for (i, variation) in plan.variations.iter().enumerate() {
+                    if let Some((_, content)) = variation.content.iter().find(|(s, _)| *s == at) {
+                        let key = format!("{}:{i}", plan.spec.key);
+                        contents.push((slot.id.clone(), key, end(content.schedule.end_ms())));
+                    }
+                }
+            }
+        }
+        crate::report::AuditInputs {
+            segments: self.segments.iter().map(|s| s.id.clone()).collect(),
+            contents,
+            now_ms,
+        }
+    }
+
+    /// Whether an experiment with this key is running (else its sticky entries are dropped).
+    pub fn runs_experiment(&self, key: &str) -> bool {
+        (key == crate::assignment::HOLDOUT_KEY && self.holdout.is_some())
+            || self
+                .experiments
+                .iter()
+                .any(|e| e.spec.key == key && e.spec.active)
+    }
+}
+
+/// Experiment keys name rows in D1 and entries in the sticky cookie: unique, and not the
+/// holdout's.
+fn check_experiment_keys(entries: &[(String, &Value)], errors: &mut Vec<ConfigError>) {
+    let mut seen: Vec<&str> = Vec::new();
+    for (path, value) in entries {
+        let Some(key) = value.get("key").and_then(Value::as_str) else {
+            continue;
+        };
+        if key == HOLDOUT_KEY {
+            errors.push(ConfigError::new(
+                format!("{path}.key"),
+                format!("{key:?} is reserved for the holdout's report; choose another key"),
+            ));
+        } else if seen.contains(&key) {
+            errors.push(ConfigError::new(
+                format!("{path}.key"),
+                format!("{key:?} is used by another experiment"),
+            ));
+        }
+        seen.push(key);
     }
 }
 
@@ -277,7 +419,7 @@ mod tests {
             errors_of(r#"{"segments": {}, "slots": [], "extra": 1}"#),
             [
                 "segments: expected an array, found an object",
-                "extra: unknown field; expected one of: $schema, version, storeUtcOffset, segments, cart, pages, slots",
+                "extra: unknown field; expected one of: $schema, version, storeUtcOffset, segments, cart, pages, slots, experiments, holdout, queryStringOverrides",
             ]
         );
     }

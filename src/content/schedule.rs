@@ -108,6 +108,11 @@ impl Schedule {
         self.end_ms.is_some_and(|end| now_ms >= end)
     }
 
+    /// The end, in ms since the epoch, if any.
+    pub fn end_ms(&self) -> Option<u64> {
+        self.end_ms
+    }
+
     /// The end, as RFC 3339 (for messages).
     pub fn end_text(&self) -> Option<String> {
         self.end_ms.map(format_rfc3339)

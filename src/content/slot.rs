@@ -222,9 +222,13 @@ impl Slot {
     /// priority first), its content rendered against `context` (the visitor's attributes, to
     /// which the content's recommended products are added), or `None` to leave the page's own
     /// content.
+    ///
+    /// `assigned` is content an experiment variant puts here (with the reason): it wins over
+    /// the segments' content while it is live, so a test compares exactly one change.
     pub fn decide(
         &self,
         memberships: &[Membership],
+        assigned: Option<(&Content, &str)>,
         context: &mut Value,
         now_ms: u64,
         recommend: &Recommender<'_>,
@@ -233,13 +237,16 @@ impl Slot {
             return None;
         }
         let live = |content: &&Content| content.schedule.is_live(now_ms);
-        let (content, why) = memberships
-            .iter()
-            .find_map(|m| {
-                self.content
-                    .iter()
-                    .find(|(segment, content)| *segment == m.segment && live(&content))
-                    .map(|(_, content)| (content, format!("segment {}", m.segment)))
+        let (content, why) = assigned
+            .filter(|(content, _)| live(content))
+            .map(|(content, why)| (content, why.to_string()))
+            .or_else(|| {
+                memberships.iter().find_map(|m| {
+                    self.content
+                        .iter()
+                        .find(|(segment, content)| *segment == m.segment && live(&content))
+                        .map(|(_, content)| (content, format!("segment {}", m.segment)))
+                })
             })
             .or_else(|| {
                 self.default
@@ -265,6 +272,19 @@ impl Slot {
             action: self.action_for(&content.template.render(context)),
             reason: format!("slot {}: {why}", self.id),
         })
+    }
+
+    /// Compiles content written for this slot elsewhere (an experiment variant's override at
+    /// `path`), exactly as the slot's own content is compiled.
+    pub fn compile_content(
+        &self,
+        value: &Value,
+        path: &str,
+        store_offset: StoreOffset,
+        errors: &mut Vec<ConfigError>,
+    ) -> Option<Content> {
+        let kind = PayloadKind::of(self.action, self.attribute.as_deref());
+        read_content(value, path, &kind, store_offset, errors)
     }
 
     fn action_for(&self, payload: &str) -> Action {
@@ -446,7 +466,7 @@ mod tests {
         }));
         let vip_and_returning = [member("vip", 9), member("returning", 1)];
         let edit = hero
-            .decide(&vip_and_returning, &mut json!({}), 0, &no_products)
+            .decide(&vip_and_returning, None, &mut json!({}), 0, &no_products)
             .expect("edit");
         assert_eq!(
             edit.action,
@@ -459,6 +479,7 @@ mod tests {
         let edit = hero
             .decide(
                 &[member("other", 5), member("returning", 1)],
+                None,
                 &mut json!({}),
                 0,
                 &no_products,
@@ -467,7 +488,7 @@ mod tests {
         assert_eq!(edit.reason, "slot hero: segment returning");
 
         let edit = hero
-            .decide(&[], &mut json!({}), 0, &no_products)
+            .decide(&[], None, &mut json!({}), 0, &no_products)
             .expect("default");
         assert_eq!(edit.reason, "slot hero: default");
     }
@@ -478,11 +499,17 @@ mod tests {
             "id": "hero", "selector": "#hero", "action": "remove", "content": {"vip": ""}
         }));
         assert_eq!(
-            hero.decide(&[member("returning", 1)], &mut json!({}), 0, &no_products),
+            hero.decide(
+                &[member("returning", 1)],
+                None,
+                &mut json!({}),
+                0,
+                &no_products
+            ),
             None
         );
         assert_eq!(
-            hero.decide(&[member("vip", 1)], &mut json!({}), 0, &no_products)
+            hero.decide(&[member("vip", 1)], None, &mut json!({}), 0, &no_products)
                 .expect("edit")
                 .action,
             Action::Remove
@@ -496,7 +523,7 @@ mod tests {
         }));
         assert_eq!(
             remove
-                .decide(&[], &mut json!({}), 0, &no_products)
+                .decide(&[], None, &mut json!({}), 0, &no_products)
                 .expect("edit")
                 .action,
             Action::Remove
@@ -511,7 +538,7 @@ mod tests {
         }));
         assert_eq!(
             image
-                .decide(&[], &mut json!({}), 0, &no_products)
+                .decide(&[], None, &mut json!({}), 0, &no_products)
                 .expect("edit")
                 .action,
             Action::SetAttribute {
@@ -528,7 +555,7 @@ mod tests {
             "default": "Welcome back, {{ customer.firstName | default: \"friend\" }}!"
         }));
         let render = |mut context: Value| match greeting
-            .decide(&[], &mut context, 0, &no_products)
+            .decide(&[], None, &mut context, 0, &no_products)
             .expect("edit")
             .action
         {
@@ -553,7 +580,7 @@ mod tests {
             "default": "{{ profile.link }}"
         }));
         let href = |mut context: Value| match link
-            .decide(&[], &mut context, 0, &no_products)
+            .decide(&[], None, &mut context, 0, &no_products)
             .expect("edit")
             .action
         {
@@ -587,15 +614,15 @@ mod tests {
             other => panic!("{other:?}"),
         };
         assert_eq!(
-            html(recs.decide(&[member("vip", 1)], &mut json!({}), 0, &by_strategy)),
+            html(recs.decide(&[member("vip", 1)], None, &mut json!({}), 0, &by_strategy)),
             "[NewArrivals][NewArrivals]"
         );
         assert_eq!(
-            html(recs.decide(&[], &mut json!({}), 0, &by_strategy)),
+            html(recs.decide(&[], None, &mut json!({}), 0, &by_strategy)),
             "(BestSellers)".repeat(4)
         );
         assert_eq!(
-            recs.decide(&[], &mut json!({}), 0, &no_products),
+            recs.decide(&[], None, &mut json!({}), 0, &no_products),
             None,
             "no products: origin content stays"
         );
@@ -612,17 +639,17 @@ mod tests {
         let vip = [member("vip", 1)];
         let friday = 1_795_737_600_000; // 2026-11-27T00:00:00Z
         let before = campaign
-            .decide(&vip, &mut json!({}), friday - 1, &no_products)
+            .decide(&vip, None, &mut json!({}), friday - 1, &no_products)
             .expect("edit");
         assert_eq!(
             before.reason, "slot banner: default",
             "vip content not live yet"
         );
         let during = campaign
-            .decide(&vip, &mut json!({}), friday, &no_products)
+            .decide(&vip, None, &mut json!({}), friday, &no_products)
             .expect("edit");
         assert_eq!(during.reason, "slot banner: segment vip");
-        let after = campaign.decide(&vip, &mut json!({}), 1_796_083_200_000, &no_products);
+        let after = campaign.decide(&vip, None, &mut json!({}), 1_796_083_200_000, &no_products);
         assert_eq!(after, None, "the whole slot ended on 2026-12-01");
     }
 

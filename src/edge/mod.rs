@@ -5,20 +5,34 @@
 //! body stream to the runtime's `HTMLRewriter` with the plan. Every failure serves the
 //! origin's response unchanged.
 
+mod admin;
+mod bandit;
 mod demo;
+mod events;
 mod facts;
 mod html_rewriter;
 mod origin;
 mod settings;
 mod store;
 
-use futures_util::future::join3;
+use std::rc::Rc;
+
+use futures_util::future::{join, join3};
 use wasm_bindgen::JsValue;
 use web_sys::{Headers, Request, Response, ResponseInit};
-use worker::{console_error, console_log, event, Context, Env};
+use worker::{
+    console_error, console_log, event, Context, Env, MessageBatch, ScheduleContext, ScheduledEvent,
+};
 
-use crate::decision::{decide, Decision};
-use crate::response::{check_origin_response, check_request, header_changes, likely_page};
+use crate::assignment::Route;
+use crate::config::Config;
+use crate::content::Catalog;
+use crate::decision::{decide, DecideOptions, Decision};
+use crate::events::page_events;
+use crate::request::RequestFacts;
+use crate::response::{
+    check_origin_response, check_request, header_changes, likely_page, redirect_headers,
+};
 use crate::visitor::{Visitor, VISITOR_ID_BYTES};
 use settings::Settings;
 
@@ -26,11 +40,24 @@ use settings::Settings;
 pub const KV_BINDING: &str = "TAILOR_KV";
 
 #[event(fetch)]
-async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
-    Ok(handle(request, env).await)
+async fn fetch(request: Request, env: Env, ctx: Context) -> worker::Result<Response> {
+    Ok(handle(request, env, ctx).await)
 }
 
-async fn handle(request: Request, env: Env) -> Response {
+/// The Queue consumer: events into D1.
+#[event(queue)]
+async fn queue(batch: MessageBatch<String>, env: Env, _ctx: Context) -> worker::Result<()> {
+    events::consume(batch, env).await;
+    Ok(())
+}
+
+/// The Cron Trigger: bandit experiments get new weights.
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    bandit::reallocate(&env, js_sys::Date::now()).await;
+}
+
+async fn handle(request: Request, env: Env, ctx: Context) -> Response {
     let settings = Settings::from_env(&env);
     let facts = facts::extract(&request, js_sys::Date::now());
     let headers = request.headers();
@@ -39,6 +66,18 @@ async fn handle(request: Request, env: Env) -> Response {
     // log line; assets pass through silently.
     let wants_page = header("accept").is_some_and(|accept| accept.contains("text/html"));
 
+    if let Some(response) = admin::route(
+        &request,
+        &env,
+        &ctx,
+        &settings,
+        facts.path(),
+        facts.now_ms as f64,
+    )
+    .await
+    {
+        return response;
+    }
     if settings.demo {
         if let Some(name) = facts.path().strip_prefix(demo::PERSONA_PATH) {
             return demo::switch_persona(&env, &settings, &facts, name).await;
@@ -62,12 +101,13 @@ async fn handle(request: Request, env: Env) -> Response {
         return pass_through(&env, &settings, &request).await;
     }
     let visitor = Visitor::identify(&facts, fresh);
+    let accept = header("accept");
+    let page_like = likely_page(facts.path(), accept.as_deref());
 
-    // NOTE: the three waits overlap; a warm isolate has the config cached, so the profile is
-    // the only KV read, and new visitors (no profile yet) make none. Assets (images, styles)
-    // make none either: their profile read would only be thrown away.
-    let read_profile_early =
-        !visitor.is_new && likely_page(facts.path(), header("accept").as_deref());
+    // NOTE: the waits overlap; a warm isolate has the config cached, so the profile is the
+    // only KV read, and new visitors (no profile yet) make none. Assets (images, styles) make
+    // none either: their profile read would only be thrown away.
+    let read_profile_early = !visitor.is_new && page_like;
     let profile_read = async {
         if read_profile_early {
             Some(store::profile(&env, &settings, &visitor.id).await)
@@ -75,12 +115,52 @@ async fn handle(request: Request, env: Env) -> Response {
             None
         }
     };
-    let (origin, config, profile) = join3(
-        origin::fetch(&env, &settings, &request),
-        store::config(&env, &settings, js_sys::Date::now()),
-        profile_read,
-    )
-    .await;
+
+    // A split-URL experiment decides which page to fetch, so on the pages it targets (known
+    // from the config this isolate already holds) the decision comes before the origin fetch.
+    let routes_here = page_like && store::last_config().is_some_and(|c| c.routes(&facts.url));
+    let (origin, config, profile, early) = if routes_here {
+        let (config, profile) = join(
+            store::config(&env, &settings, js_sys::Date::now()),
+            profile_read,
+        )
+        .await;
+        let profile = profile.flatten();
+        let early = match &config {
+            Some(config) => {
+                let catalog = catalog_for(&env, &settings, config).await;
+                let options = DecideOptions { routable: true };
+                Some(decide(
+                    config,
+                    &facts,
+                    &visitor,
+                    profile.as_ref(),
+                    catalog.as_deref(),
+                    options,
+                ))
+            }
+            None => None,
+        };
+        let origin = match early.as_ref().map(|d| (d, &d.route)) {
+            Some((decision, Some(Route::Redirect(location)))) => {
+                send_events(&env, &ctx, &facts, &visitor, decision);
+                return redirect(location, decision);
+            }
+            Some((_, Some(Route::OriginPath(path)))) => {
+                origin::fetch_path(&env, &settings, &request, path).await
+            }
+            _ => origin::fetch(&env, &settings, &request).await,
+        };
+        (origin, config, Some(profile), early)
+    } else {
+        let (origin, config, profile) = join3(
+            origin::fetch(&env, &settings, &request),
+            store::config(&env, &settings, js_sys::Date::now()),
+            profile_read,
+        )
+        .await;
+        (origin, config, profile, None)
+    };
 
     let origin = match origin {
         Ok(response) => response,
@@ -102,27 +182,66 @@ async fn handle(request: Request, env: Env) -> Response {
     let Some(config) = config else {
         return origin;
     };
-    let profile = match profile {
-        Some(read) => read,
-        // An HTML page that did not look like one: read the profile now.
-        None if !visitor.is_new => store::profile(&env, &settings, &visitor.id).await,
-        None => None,
+    let decision = match early {
+        Some(decision) => decision,
+        None => {
+            let profile = match profile {
+                Some(read) => read,
+                // An HTML page that did not look like one: read the profile now.
+                None if !visitor.is_new => store::profile(&env, &settings, &visitor.id).await,
+                None => None,
+            };
+            let catalog = catalog_for(&env, &settings, &config).await;
+            decide(
+                &config,
+                &facts,
+                &visitor,
+                profile.as_ref(),
+                catalog.as_deref(),
+                DecideOptions::default(),
+            )
+        }
     };
-
-    let catalog = if config.recommends() {
-        store::catalog(&env, &settings, js_sys::Date::now()).await
-    } else {
-        None
-    };
-    let decision = decide(
-        &config,
-        &facts,
-        &visitor,
-        profile.as_ref(),
-        catalog.as_deref(),
-    );
+    send_events(&env, &ctx, &facts, &visitor, &decision);
     let is_head = facts.method.eq_ignore_ascii_case("HEAD");
     respond(origin, &decision, is_head)
+}
+
+/// Sends what this page view reports (exposures, the audit's daily record) off the page's
+/// path. Crawlers report nothing (the decision has no events for them).
+fn send_events(
+    env: &Env,
+    ctx: &Context,
+    facts: &RequestFacts,
+    visitor: &Visitor,
+    decision: &Decision,
+) {
+    let events = page_events(decision, visitor.id.as_str(), facts.now_ms);
+    events::send(env, ctx, events);
+}
+
+/// The catalog, when some content recommends products.
+async fn catalog_for(env: &Env, settings: &Settings, config: &Config) -> Option<Rc<Catalog>> {
+    if config.recommends() {
+        store::catalog(env, settings, js_sys::Date::now()).await
+    } else {
+        None
+    }
+}
+
+/// A split-URL test's redirect, with our cookies so the assignment sticks.
+fn redirect(location: &str, decision: &Decision) -> Response {
+    let built = (|| -> Result<Response, JsValue> {
+        let headers = Headers::new()?;
+        for (name, value) in redirect_headers(location, &decision.response) {
+            headers.append(name, &value)?;
+        }
+        let init = ResponseInit::new();
+        init.set_status(302);
+        init.set_headers(&headers);
+        Response::new_with_opt_str_and_init(None, &init)
+    })();
+    built.unwrap_or_else(|_| Response::error())
 }
 
 /// Builds the visitor's response from the origin's: rewritten as it streams when the plan

@@ -47,6 +47,24 @@ pub async fn fetch(env: &Env, settings: &Settings, request: &Request) -> Result<
     Ok(response.unchecked_into())
 }
 
+/// Fetches another page of the same store in place of the requested one (a split-URL test's
+/// `originPath`): same method, headers and query string, the address bar unchanged.
+pub async fn fetch_path(
+    env: &Env,
+    settings: &Settings,
+    request: &Request,
+    path: &str,
+) -> Result<Response, String> {
+    let url = Url::new(&request.url()).map_err(describe)?;
+    url.set_pathname(path);
+    let init = RequestInit::new();
+    init.set_method(&request.method());
+    init.set_headers(&request.headers());
+    init.set_redirect(RequestRedirect::Manual);
+    let moved = Request::new_with_str_and_init(&url.href(), &init).map_err(describe)?;
+    fetch(env, settings, &moved).await
+}
+
 /// The same request, addressed to the origin: same method, headers and body stream; the
 /// origin's redirects are passed to the browser rather than followed here.
 fn origin_request(origin: &str, request: &Request) -> Result<Request, String> {

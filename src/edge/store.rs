@@ -11,6 +11,7 @@ use worker::{console_error, console_log, console_warn, Delay, Env, KvStore};
 
 use super::html_rewriter::check_selector;
 use super::settings::Settings;
+use crate::assignment::{self, BANDIT_WEIGHTS_KEY};
 use crate::config::{Config, CONFIG_KEY};
 use crate::content::{Catalog, CATALOG_KEY};
 use crate::visitor::{profile_key, Profile, VisitorId};
@@ -129,7 +130,10 @@ async fn load_config(env: &Env, settings: &Settings) -> Option<Config> {
         }
     };
     match Config::parse(&text, &check_selector) {
-        Ok(config) => {
+        Ok(mut config) => {
+            if config.experiments.iter().any(|e| e.spec.bandit.is_some()) {
+                apply_bandit_weights(env, settings, &mut config).await;
+            }
             console_log!(
                 "tailor: config {} loaded: {} segments, {} slots",
                 config.version,
@@ -155,6 +159,35 @@ async fn load_config(env: &Env, settings: &Settings) -> Option<Config> {
             None
         }
     }
+}
+
+/// Bandit experiments take the weights the cron last computed (read with the config, so once
+/// per isolate and TTL, never per page view); without them, the config's own weights.
+async fn apply_bandit_weights(env: &Env, settings: &Settings, config: &mut Config) {
+    let document = match read(env, BANDIT_WEIGHTS_KEY, settings.kv_timeout).await {
+        Ok(Some(text)) => serde_json::from_str(&text).unwrap_or_else(|e| {
+            console_error!(
+                "tailor: {BANDIT_WEIGHTS_KEY} is not JSON ({e}): configured weights used"
+            );
+            serde_json::Value::Null
+        }),
+        Ok(None) => return,
+        Err(reason) => {
+            console_warn!(
+                "tailor: {BANDIT_WEIGHTS_KEY} not read ({reason}): configured weights used"
+            );
+            return;
+        }
+    };
+    for problem in assignment::apply_bandit_weights(&mut config.experiments, &document) {
+        console_warn!("tailor: {problem}: configured weights used");
+    }
+}
+
+/// The config this isolate loaded last, fresh or not, without waiting: whether a page may need
+/// deciding before its origin fetch (a split-URL experiment).
+pub fn last_config() -> Option<Rc<Config>> {
+    CONFIG.with_borrow(|cached| cached.as_ref().and_then(|c| c.value.clone()))
 }
 
 /// The visitor's profile, or `None` (anonymous, unreadable, malformed or too slow: all logged
