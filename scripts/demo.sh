@@ -8,6 +8,9 @@ PORT="${PORT:-8787}"
 
 bash scripts/setup.sh
 node scripts/seed.mjs
+# The event store (local D1) and the admin token for the report routes.
+node_modules/.bin/wrangler d1 migrations apply TAILOR_DB --local < /dev/null > /dev/null
+[ -f .dev.vars ] || cp .dev.vars.example .dev.vars
 
 node --input-type=module -e '
 import { personas } from "./scripts/fixtures.mjs";
@@ -16,6 +19,7 @@ console.log(`\nTailor demo storefront: ${base}/\n\nBrowse as a persona (sets the
 for (const [name, p] of Object.entries(personas())) {
   console.log(`  ${(p.label + ":").padEnd(22)} ${base}/__tailor/persona/${name}`);
 }
+console.log(`\nExperiment report (admin token from .dev.vars):\n  curl -H "Authorization: Bearer demo-admin-token" ${base}/__tailor/report/vip-cta.json`);
 console.log("\nStarting wrangler dev (it builds the Wasm first; Ctrl+C stops it)...\n");
 ' "$PORT"
 

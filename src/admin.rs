@@ -29,6 +29,10 @@ pub enum AdminRoute {
 /// `.json` suffix or an `Accept` that prefers `application/json`.
 pub fn admin_route(method: &str, path: &str, accept: Option<&str>) -> Option<AdminRoute> {
     let rest = path.strip_prefix(ADMIN_PREFIX)?;
+    // NOTE: the demo's persona switch lives beside the admin routes but needs no token.
+    if rest.starts_with("persona/") {
+        return None;
+    }
     let wants_json = |name: &str| {
         name.ends_with(".json") || accept.is_some_and(|a| a.starts_with("application/json"))
     };
@@ -96,6 +100,7 @@ mod tests {
     #[test]
     fn routes_are_recognised() {
         assert_eq!(admin_route("GET", "/products/x", None), None);
+        assert_eq!(admin_route("GET", "/__tailor/persona/vip", None), None);
         assert_eq!(
             admin_route("POST", "/__tailor/conversion", None),
             Some(AdminRoute::Conversion)

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// One experiment arm's totals, as the D1 queries return them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ArmTotals {
     /// Variation index (0 is the control).
     pub variant: u32,
@@ -23,6 +24,7 @@ pub struct ArmTotals {
 
 /// One segment's reach, for the audit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SegmentTotals {
     /// Segment id.
     pub segment: String,
@@ -34,6 +36,7 @@ pub struct SegmentTotals {
 
 /// One piece of slot content's use, for the audit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ContentTotals {
     /// Slot id.
     pub slot: String,

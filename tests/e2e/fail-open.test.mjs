@@ -77,7 +77,7 @@ test("a page view where no slot applies keeps the origin's bytes, length and val
   assert.equal(res.text, PAGE);
   assert.equal(res.headers.etag, '"v1"', "validators kept");
   assert.equal(res.headers["content-length"], String(Buffer.byteLength(PAGE)));
-  assert.deepEqual(res.setCookies.map((c) => c.split("=")[0]), ["tailor_b"], "only the page view is recorded");
+  assert.deepEqual(res.setCookies.map((c) => c.split("=")[0]), ["tailor_b", "tailor_s"], "only the page view and the audit's daily record");
   assert.equal(res.headers["cache-control"], "private, no-cache", "a response with a visitor's cookie is private");
 });
 

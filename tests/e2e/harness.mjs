@@ -4,7 +4,10 @@
 import http from "node:http";
 import { after } from "node:test";
 import { Miniflare } from "miniflare";
-import { workerOptions } from "../../scripts/miniflare.mjs";
+import { migrate, workerOptions } from "../../scripts/miniflare.mjs";
+
+/** The admin token every test worker accepts (`Authorization: Bearer ...`). */
+export const ADMIN_TOKEN = "test-admin-token";
 
 // NOTE: node --test runs each file in its own process; everything started here is stopped
 // after the file's tests, and on exit too, so a failing `before` can't leave a hang behind.
@@ -42,14 +45,20 @@ const FAULTY_KV = {
  *  with one that logs every read (`kv-read <key>`);
  *  `asDeployed` takes the vars and the demo storefront (Static Assets) from wrangler.toml,
  *  exactly as `wrangler dev` runs it; `cf` mocks Cloudflare's `request.cf` object. */
-export async function startWorker({ origin, kv = [], bindings = {}, faultyKv, asDeployed = false, cf = false } = {}) {
+export async function startWorker({ origin, kv = [], bindings = {}, faultyKv, asDeployed = false, cf = false, adminToken = ADMIN_TOKEN } = {}) {
   const logs = [];
   const options = workerOptions({
     origin,
     asDeployed,
     cf,
     // Every request re-reads the config, so tests can change it between requests.
-    bindings: { CONFIG_TTL_SECONDS: "0", KV_TIMEOUT_MS: "2000", DEMO: "true", ...bindings },
+    bindings: {
+      CONFIG_TTL_SECONDS: "0",
+      KV_TIMEOUT_MS: "2000",
+      DEMO: "true",
+      ...(adminToken ? { TAILOR_ADMIN_TOKEN: adminToken } : {}),
+      ...bindings,
+    },
   });
   options.handleRuntimeStdio = (stdout, stderr) => {
     stdout.on("data", (d) => logs.push(String(d)));
@@ -88,7 +97,8 @@ export async function startWorker({ origin, kv = [], bindings = {}, faultyKv, as
         ? null
         : await mf.getKVNamespace("TAILOR_KV");
   for (const { key, value } of kv) await namespace.put(key, value);
-  return { mf, url, kv: namespace, logs: () => logs.join("") };
+  const db = await migrate(mf, faultyKv ? "tailor" : undefined);
+  return { mf, url, kv: namespace, db, logs: () => logs.join("") };
 }
 
 /** A raw HTTP request: no decompression, every chunk with its arrival time. */

@@ -26,7 +26,7 @@ test("the same browser on its next page view is a returning visitor and keeps it
   const cookie = visitorCookie(first);
   const second = await request(`${worker.url}/page`, { headers: { cookie } });
   assert.match(second.text, /<h1>Welcome back<\/h1>/);
-  assert.deepEqual(second.setCookies.map((c) => c.split("=")[0]), ["tailor_b"], "the id is kept; only the history is updated");
+  assert.deepEqual(second.setCookies.map((c) => c.split("=")[0]), ["tailor_b", "tailor_s"], "the id is kept; only the history (and today's audit record) is updated");
 });
 
 test("a forged or malformed visitor cookie is treated as a new visitor", async () => {

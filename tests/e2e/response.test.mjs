@@ -29,7 +29,7 @@ test("validators of the origin's bytes are dropped, other headers kept, the page
 test("the origin's Set-Cookie headers are kept beside ours", async () => {
   const res = await request(`${worker.url}/cookies`);
   const names = res.setCookies.map((c) => c.split("=")[0]).sort();
-  assert.deepEqual(names, ["cart", "session", "tailor_b", "tailor_vid"]);
+  assert.deepEqual(names, ["cart", "session", "tailor_b", "tailor_s", "tailor_vid"]);
   assert.ok(res.setCookies.includes("session=xyz; Path=/; HttpOnly"));
 });
 
