@@ -11,6 +11,8 @@ use serde::Serialize;
 pub const SEEN_COOKIE: &str = "tailor_s";
 /// How long it is kept: it only matters within a day.
 pub const SEEN_COOKIE_MAX_AGE_SECS: u64 = 2 * 24 * 60 * 60;
+/// The cookie never exceeds this many bytes (its value).
+pub const SEEN_COOKIE_MAX_BYTES: usize = 8 + MAX_REMEMBERED * 8;
 /// At most this many items are remembered per day; past it, items may be reported again
 /// (counts stay at-least-once, never lost).
 const MAX_REMEMBERED: usize = 48;

@@ -464,6 +464,44 @@ mod tests {
     }
 
     #[test]
+    fn our_cookies_stay_within_their_caps_however_big_the_config() {
+        let segments: Vec<String> = (0..120)
+            .map(|i| format!(r#"{{"id": "segment-with-a-long-name-{i}", "when": {{}}}}"#))
+            .collect();
+        let experiments: Vec<String> = (0..80)
+            .map(|i| {
+                format!(
+                    r#"{{"key": "experiment-with-a-rather-long-key-{i}", "variations": [{{}}, {{}}]}}"#
+                )
+            })
+            .collect();
+        let text = format!(
+            r#"{{"segments": [{}], "slots": [], "experiments": [{}]}}"#,
+            segments.join(","),
+            experiments.join(",")
+        );
+        let config = Config::parse(&text, &|_| Ok(())).expect("valid");
+        let decision = visit(&config, "", [5; 16]);
+        let value = |name: &str| -> usize {
+            decision
+                .response
+                .set_cookies
+                .iter()
+                .find_map(|c| c.strip_prefix(&format!("{name}=")))
+                .and_then(|rest| rest.split(';').next())
+                .map_or(0, str::len)
+        };
+        assert_eq!(decision.experiments.len(), 80);
+        assert!(value(ASSIGNMENTS_COOKIE) <= ASSIGNMENTS_COOKIE_MAX_BYTES);
+        assert!(
+            value(ASSIGNMENTS_COOKIE) > ASSIGNMENTS_COOKIE_MAX_BYTES - 60,
+            "filled up to the cap"
+        );
+        assert!(value(SEEN_COOKIE) <= crate::audit::SEEN_COOKIE_MAX_BYTES);
+        assert!(value(BEHAVIOUR_COOKIE) <= crate::visitor::behaviour::MAX_ENCODED_LEN);
+    }
+
+    #[test]
     fn the_order_confirmation_page_records_the_purchase_at_once() {
         let (page, behaviour) = record_page_view(&config(), "/orders/confirmation", None, 9_000);
         assert_eq!(page, PageKind::OrderConfirmation);
