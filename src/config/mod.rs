@@ -425,6 +425,34 @@ mod tests {
     }
 
     #[test]
+    fn experiments_are_checked_against_the_slots() {
+        let errors = errors_of(
+            r#"{"segments": [], "slots": [{"id": "hero", "selector": "h1", "action": "setInnerContent"}],
+                "holdout": {"share": 2},
+                "experiments": [
+                  {"key": "a", "variations": [{}, {"content": {"ghost": "x", "hero": "{{ oops"}}]},
+                  {"key": "holdout", "variations": [{}, {"urlRedirect": "https://evil.test/"}]},
+                  {"key": "a", "variations": [{}, {"originPath": "//evil.test/x", "urlRedirect": "/b"}]}
+                ]}"#,
+        );
+        let expected = [
+            "experiments[0].variations[1].content.ghost: no slot has the id \"ghost\"",
+            "experiments[0].variations[1].content.hero",
+            "experiments[1].variations[1].urlRedirect: \"https://evil.test/\" is not a path on this store",
+            "experiments[2].variations[1].originPath: a variation either redirects",
+            "holdout.share: expected the share of visitors held out",
+            "experiments[1].key: \"holdout\" is reserved",
+            "experiments[2].key: \"a\" is used by another experiment",
+        ];
+        for prefix in expected {
+            assert!(
+                errors.iter().any(|e| e.starts_with(prefix)),
+                "missing {prefix:?} in {errors:#?}"
+            );
+        }
+    }
+
+    #[test]
     fn references_and_duplicates_are_checked() {
         let errors = errors_of(
             r#"{"segments": [{"id": "a", "when": {}}, {"id": "a", "when": {}}],

@@ -75,6 +75,10 @@ pub fn experiment_html(report: &ExperimentReport) -> String {
             srm.p_value.unwrap_or(0.0)
         );
     }
+    body.push_str(
+        "<p class=\"note\">Conversion rate per variation; the line across each bar is its 95% \
+         interval.</p>",
+    );
     body.push_str(&chart(report));
     body.push_str(
         "<table><thead><tr><th>Variation</th><th>Visitors</th><th>Conversions</th>\
