@@ -6,15 +6,13 @@
 //! content, visitor). Only `content_daily.served` is a counter, and may count a redelivered
 //! message twice.
 
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::decision::Decision;
 use crate::report::{ArmTotals, ContentTotals, SegmentTotals};
 
-/// One event on the Queue (JSON, one per message).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "camelCase")]
+/// One event on the Queue (JSON text, one per message; see [`Event::encode`]).
+#[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     /// A visitor was first served a variant of an experiment.
     Exposure {
@@ -49,6 +47,94 @@ pub enum Event {
         /// (slot id, content key).
         contents: Vec<(String, String)>,
     },
+}
+
+impl Event {
+    /// The message text: `{"type": "exposure" | "conversion" | "seen", ...fields}`.
+    ///
+    /// NOTE: written by hand over `serde_json::Value` (which the worker links anyway) rather
+    /// than derived: serde's derives for this enum cost tens of KiB of Wasm.
+    pub fn encode(&self) -> String {
+        let value = match self {
+            Self::Exposure {
+                experiment,
+                variant,
+                visitor,
+                at,
+            } => json!({"type": "exposure", "experiment": experiment, "variant": variant,
+                        "visitor": visitor, "at": at}),
+            Self::Conversion {
+                visitor,
+                order,
+                revenue,
+                at,
+            } => json!({"type": "conversion", "visitor": visitor, "order": order,
+                        "revenue": revenue, "at": at}),
+            Self::Seen {
+                visitor,
+                day,
+                segments,
+                contents,
+            } => json!({"type": "seen", "visitor": visitor, "day": day, "segments": segments,
+                        "contents": contents.iter().map(|(s, c)| json!([s, c])).collect::<Vec<_>>()}),
+        };
+        value.to_string()
+    }
+
+    /// Reads a message written by [`Event::encode`].
+    pub fn decode(text: &str) -> Result<Self, String> {
+        let value: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+        let text_of = |key: &str| -> Result<String, String> {
+            value
+                .get(key)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .ok_or_else(|| format!("no {key}"))
+        };
+        let number = |key: &str| -> Result<u64, String> {
+            value
+                .get(key)
+                .and_then(Value::as_u64)
+                .ok_or_else(|| format!("no {key}"))
+        };
+        let strings = |item: &Value| -> Option<String> { item.as_str().map(str::to_string) };
+        match value.get("type").and_then(Value::as_str) {
+            Some("exposure") => Ok(Self::Exposure {
+                experiment: text_of("experiment")?,
+                variant: u32::try_from(number("variant")?).map_err(|e| e.to_string())?,
+                visitor: text_of("visitor")?,
+                at: number("at")?,
+            }),
+            Some("conversion") => Ok(Self::Conversion {
+                visitor: text_of("visitor")?,
+                order: text_of("order")?,
+                revenue: value
+                    .get("revenue")
+                    .and_then(Value::as_f64)
+                    .ok_or("no revenue")?,
+                at: number("at")?,
+            }),
+            Some("seen") => {
+                let list = |key: &str| {
+                    value
+                        .get(key)
+                        .and_then(Value::as_array)
+                        .cloned()
+                        .unwrap_or_default()
+                };
+                Ok(Self::Seen {
+                    visitor: text_of("visitor")?,
+                    day: u32::try_from(number("day")?).map_err(|e| e.to_string())?,
+                    segments: list("segments").iter().filter_map(strings).collect(),
+                    contents: list("contents")
+                        .iter()
+                        .filter_map(|pair| Some((strings(pair.get(0)?)?, strings(pair.get(1)?)?)))
+                        .collect(),
+                })
+            }
+            other => Err(format!("unknown event type {other:?}")),
+        }
+    }
 }
 
 /// The events a page view's decision reports.
@@ -321,12 +407,28 @@ mod tests {
             visitor: "v".into(),
             at: 5,
         };
-        let text = serde_json::to_string(&event).expect("json");
+        let text = event.encode();
         assert_eq!(
             text,
-            r#"{"type":"exposure","experiment":"cta","variant":1,"visitor":"v","at":5}"#
+            r#"{"at":5,"experiment":"cta","type":"exposure","variant":1,"visitor":"v"}"#
         );
-        assert_eq!(serde_json::from_str::<Event>(&text).expect("back"), event);
+        assert_eq!(Event::decode(&text), Ok(event));
+        let seen = Event::Seen {
+            visitor: "v".into(),
+            day: 3,
+            segments: vec!["vip".into()],
+            contents: vec![("hero".into(), "cta:1".into())],
+        };
+        assert_eq!(Event::decode(&seen.encode()), Ok(seen));
+        let order = Event::Conversion {
+            visitor: "v".into(),
+            order: "o".into(),
+            revenue: 12.5,
+            at: 9,
+        };
+        assert_eq!(Event::decode(&order.encode()), Ok(order));
+        assert!(Event::decode(r#"{"type":"party"}"#).is_err());
+        assert!(Event::decode("][").is_err());
     }
 
     #[test]

@@ -4,7 +4,11 @@
 
 use serde_json::Value;
 use wasm_bindgen::JsValue;
-use worker::{console_error, console_warn, Context, D1Database, Env, MessageBatch};
+use wasm_bindgen_futures::JsFuture;
+use worker::{
+    console_error, console_warn, Context, D1Database, Env, MessageBatch, QueueContentType,
+    RawMessageBuilder, SendMessage,
+};
 
 use crate::events::{statements, Event};
 
@@ -27,12 +31,16 @@ pub fn send(env: &Env, ctx: &Context, events: Vec<Event>) {
             return;
         }
     };
-    let messages: Vec<String> = events
+    // NOTE: raw JS strings: the typed send would link a serde serializer just to copy text.
+    let messages: Vec<SendMessage<JsValue>> = events
         .iter()
-        .filter_map(|event| serde_json::to_string(event).ok())
+        .map(|event| {
+            RawMessageBuilder::new(JsValue::from_str(&event.encode()))
+                .build_with_content_type(QueueContentType::Text)
+        })
         .collect();
     ctx.wait_until(async move {
-        if let Err(e) = queue.send_batch(messages).await {
+        if let Err(e) = queue.send_raw_batch(messages).await {
             console_error!("tailor: {count} event(s) dropped: the queue refused them: {e}");
         }
     });
@@ -41,14 +49,11 @@ pub fn send(env: &Env, ctx: &Context, events: Vec<Event>) {
 /// The Queue consumer: decodes the batch and stores it in D1 in one atomic batch; acks on
 /// success, asks for redelivery when D1 fails. A message that is not an event is logged and
 /// acknowledged, so it can never block the queue.
-pub async fn consume(batch: MessageBatch<String>, env: Env) {
+pub async fn consume(batch: MessageBatch<JsValue>, env: Env) {
     let mut events = Vec::new();
     for message in batch.raw_iter() {
         let body = message.body();
-        match body
-            .as_string()
-            .map(|text| serde_json::from_str::<Event>(&text))
-        {
+        match body.as_string().map(|text| Event::decode(&text)) {
             Some(Ok(event)) => events.push(event),
             Some(Err(e)) => console_error!("tailor: dropping a message that is not an event: {e}"),
             None => console_error!("tailor: dropping a message that is not text"),
@@ -107,11 +112,34 @@ pub async fn query(env: &Env, sql: &str, param: Value) -> Result<Vec<Value>, Str
         .prepare(sql)
         .bind(&params(&[param]))
         .map_err(|e| format!("could not prepare: {e}"))?;
-    let result = statement
+    // NOTE: the rows go through JSON text (serde_json is linked anyway) rather than a typed
+    // serde_wasm_bindgen deserializer, which would add its own code for `Value`.
+    let promise = statement
+        .inner()
         .all()
+        .map_err(|e| format!("D1 query failed: {}", describe(&e)))?;
+    let result = JsFuture::from(promise)
         .await
-        .map_err(|e| format!("D1 query failed: {e}"))?;
-    result
-        .results::<Value>()
-        .map_err(|e| format!("unreadable D1 rows: {e}"))
+        .map_err(|e| format!("D1 query failed: {}", describe(&e)))?;
+    let text = js_sys::JSON::stringify(&result)
+        .ok()
+        .and_then(|t| t.as_string())
+        .ok_or("unreadable D1 result")?;
+    let document: Value =
+        serde_json::from_str(&text).map_err(|e| format!("unreadable D1 rows: {e}"))?;
+    match document.get("results") {
+        Some(Value::Array(rows)) => Ok(rows.clone()),
+        _ => Err("D1 returned no rows array".to_string()),
+    }
+}
+
+fn describe(error: &JsValue) -> String {
+    error
+        .as_string()
+        .or_else(|| {
+            js_sys::Reflect::get(error, &"message".into())
+                .ok()?
+                .as_string()
+        })
+        .unwrap_or_else(|| "unknown error".to_string())
 }

@@ -46,7 +46,7 @@ async fn fetch(request: Request, env: Env, ctx: Context) -> worker::Result<Respo
 
 /// The Queue consumer: events into D1.
 #[event(queue)]
-async fn queue(batch: MessageBatch<String>, env: Env, _ctx: Context) -> worker::Result<()> {
+async fn queue(batch: MessageBatch<JsValue>, env: Env, _ctx: Context) -> worker::Result<()> {
     events::consume(batch, env).await;
     Ok(())
 }

@@ -239,3 +239,15 @@ test("the bandit cron moves weight to the better arm and the worker uses it", as
   for (let i = 0; i < 20; i++) if (/B wins/.test((await new CookieJar().visit(`${w.url}/`)).text)) b++;
   assert.ok(b >= 14, `${b} of 20 new visitors got B`);
 });
+
+test("a message on the queue that is not an event is dropped, and the rest are stored", async () => {
+  const w = await worker();
+  const producer = await w.mf.getQueueProducer("TAILOR_EVENTS");
+  await producer.send("not an event", { contentType: "text" });
+  await producer.send(JSON.stringify({ type: "party" }), { contentType: "text" });
+  const body = JSON.stringify({ visitorId: "v", orderId: "after-garbage", revenue: 1 });
+  assert.equal((await request(`${w.url}/__tailor/conversion`, { method: "POST", headers: admin, body })).status, 202);
+  const orders = await rowsEventually(w, "SELECT order_id FROM orders", (r) => r.length >= 1);
+  assert.deepEqual(orders.map((r) => r.order_id), ["after-garbage"]);
+  assert.match(w.logs(), /dropping a message that is not an event/);
+});
