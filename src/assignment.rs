@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::config::read::ObjectReader;
 use crate::config::{describe_json, ConfigError};
-use crate::content::{Content, Slot, StoreOffset};
+use crate::content::{Content, Override, Slot, StoreOffset};
 use crate::experiment::{
     hash, run, with_query_of, Experiment, Outcome, RunContext, StickyAssignments, StickyDocs,
 };
@@ -254,12 +254,13 @@ pub struct Assignments {
 }
 
 impl Assignments {
-    /// The content experiments put in slot `slot`, with the reason, if any.
+    /// The content experiments put in slot `slot`, if any (the first running experiment in
+    /// config order that changes it).
     pub fn content_for<'a>(
         &self,
         plans: &'a [ExperimentPlan],
         slot: usize,
-    ) -> Option<(&'a Content, String)> {
+    ) -> Option<Override<'a>> {
         self.experiments
             .iter()
             .zip(plans)
@@ -267,13 +268,12 @@ impl Assignments {
             .find_map(|(assigned, plan)| {
                 let variation = plan.variations.get(assigned.variation)?;
                 let (_, content) = variation.content.iter().find(|(at, _)| *at == slot)?;
-                Some((
+                let key = format!("{}:{}", assigned.key, assigned.variation);
+                Some(Override {
                     content,
-                    format!(
-                        "experiment {}:{} ({})",
-                        assigned.key, assigned.variation, assigned.name
-                    ),
-                ))
+                    why: format!("experiment {key} ({})", assigned.name),
+                    key,
+                })
             })
     }
 }

@@ -127,15 +127,14 @@ pub fn decide(
             .enumerate()
             .filter_map(|(at, slot)| {
                 let assigned = assignments.content_for(&config.experiments, at);
-                let assigned = assigned.as_ref().map(|(c, why)| (*c, why.as_str()));
-                let edit = slot.decide(
+                let (edit, key) = slot.decide_keyed(
                     &memberships,
-                    assigned,
+                    assigned.as_ref(),
                     &mut attributes,
                     request.now_ms,
                     &recommend,
                 )?;
-                served.push((slot.id.clone(), content_key(&edit.reason)));
+                served.push((slot.id.clone(), key));
                 Some(edit)
             })
             .collect()
@@ -177,22 +176,6 @@ pub fn decide(
         plan: RewritePlan { edits },
         response: ResponsePlan { set_cookies },
         events,
-    }
-}
-
-/// The audit's name for the content behind an edit, from its reason (`slot hero: segment vip`
-/// → `vip`, `slot hero: experiment hero-copy:1 (Bold headline)` → `hero-copy:1`).
-fn content_key(reason: &str) -> String {
-    let why = reason.split_once(": ").map_or(reason, |(_, why)| why);
-    if let Some(segment) = why.strip_prefix("segment ") {
-        segment.to_string()
-    } else if let Some(experiment) = why.strip_prefix("experiment ") {
-        experiment
-            .split_once(" (")
-            .map_or(experiment, |(key, _)| key)
-            .to_string()
-    } else {
-        why.to_string()
     }
 }
 

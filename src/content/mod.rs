@@ -9,5 +9,5 @@ pub mod template;
 pub use catalog::{Catalog, Product, CATALOG_KEY};
 pub use recommend::{Recommendations, Signals, Strategy};
 pub use schedule::{Schedule, StoreOffset};
-pub use slot::{ActionKind, Content, Slot, SlotCompiler};
+pub use slot::{ActionKind, Content, Override, Slot, SlotCompiler};
 pub use template::{Template, TemplateMode};

@@ -106,6 +106,17 @@ pub struct Slot {
     pub recommendations: Option<Recommendations>,
 }
 
+/// Content an experiment variation puts in a slot in place of the segments' content.
+#[derive(Debug, Clone)]
+pub struct Override<'a> {
+    /// The variation's content for the slot.
+    pub content: &'a Content,
+    /// The audit's key for it: `<experiment>:<variation>`.
+    pub key: String,
+    /// The reason shown in explanations.
+    pub why: String,
+}
+
 /// Finds the recommended products (as template values) for a recommendation setting.
 pub type Recommender<'a> = dyn Fn(&Recommendations) -> Vec<Value> + 'a;
 
@@ -223,36 +234,52 @@ impl Slot {
     /// which the content's recommended products are added), or `None` to leave the page's own
     /// content.
     ///
-    /// `assigned` is content an experiment variant puts here (with the reason): it wins over
-    /// the segments' content while it is live, so a test compares exactly one change.
+    /// `assigned` is content an experiment variant puts here: it wins over the segments'
+    /// content while it is live, so a test compares exactly one change.
     pub fn decide(
         &self,
         memberships: &[Membership],
-        assigned: Option<(&Content, &str)>,
+        assigned: Option<&Override<'_>>,
         context: &mut Value,
         now_ms: u64,
         recommend: &Recommender<'_>,
     ) -> Option<Edit> {
+        self.decide_keyed(memberships, assigned, context, now_ms, recommend)
+            .map(|(edit, _)| edit)
+    }
+
+    /// Like [`Slot::decide`], with the audit's key for the content chosen: a segment id,
+    /// `default`, or the override's key.
+    pub fn decide_keyed(
+        &self,
+        memberships: &[Membership],
+        assigned: Option<&Override<'_>>,
+        context: &mut Value,
+        now_ms: u64,
+        recommend: &Recommender<'_>,
+    ) -> Option<(Edit, String)> {
         if !self.schedule.is_live(now_ms) {
             return None;
         }
         let live = |content: &&Content| content.schedule.is_live(now_ms);
-        let (content, why) = assigned
-            .filter(|(content, _)| live(content))
-            .map(|(content, why)| (content, why.to_string()))
+        let (content, key, why) = assigned
+            .filter(|o| live(&o.content))
+            .map(|o| (o.content, o.key.clone(), o.why.clone()))
             .or_else(|| {
                 memberships.iter().find_map(|m| {
                     self.content
                         .iter()
                         .find(|(segment, content)| *segment == m.segment && live(&content))
-                        .map(|(_, content)| (content, format!("segment {}", m.segment)))
+                        .map(|(_, content)| {
+                            (content, m.segment.clone(), format!("segment {}", m.segment))
+                        })
                 })
             })
             .or_else(|| {
                 self.default
                     .as_ref()
                     .filter(live)
-                    .map(|c| (c, "default".to_string()))
+                    .map(|c| (c, "default".to_string(), "default".to_string()))
             })?;
         if let Some(spec) = content
             .recommendations
@@ -267,11 +294,12 @@ impl Slot {
                 fields.insert("recommendations".into(), Value::Array(products));
             }
         }
-        Some(Edit {
+        let edit = Edit {
             selector: self.selector.clone(),
             action: self.action_for(&content.template.render(context)),
             reason: format!("slot {}: {why}", self.id),
-        })
+        };
+        Some((edit, key))
     }
 
     /// Compiles content written for this slot elsewhere (an experiment variant's override at

@@ -17,10 +17,16 @@ pub struct UrlPattern {
 #[derive(Debug, Clone)]
 pub enum UrlMatcher {
     /// GrowthBook's "simple" pattern: host, path (`*` wildcards, trailing slash optional),
-    /// and any query parameters or fragment it names.
+    /// and any query parameters or fragment it names, each compiled once.
     Simple {
-        /// The pattern as written.
-        pattern: String,
+        /// Matches the host.
+        host: Regex,
+        /// Matches the path.
+        path: Regex,
+        /// Matches the fragment, when the pattern has one.
+        hash: Option<Regex>,
+        /// Each query parameter the pattern names, with what its value must match.
+        query: Vec<(String, Regex)>,
     },
     /// A regular expression tried on the full URL and on the URL without its origin.
     Regex(Regex),
@@ -30,9 +36,7 @@ impl UrlPattern {
     /// A pattern of GrowthBook `type` `"simple"` or `"regex"`.
     pub fn compile(kind: &str, pattern: &str, include: bool) -> Result<Self, String> {
         let matcher = match kind {
-            "simple" => UrlMatcher::Simple {
-                pattern: pattern.to_string(),
-            },
+            "simple" => simple(pattern)?,
             "regex" => UrlMatcher::Regex(
                 Regex::new(pattern).map_err(|e| format!("invalid regular expression: {e}"))?,
             ),
@@ -66,64 +70,73 @@ pub fn url_targeted(url: &str, patterns: &[UrlPattern]) -> bool {
     included || !has_include
 }
 
+/// Compiles a simple pattern, as GrowthBook reads it: `*` becomes a placeholder before parsing,
+/// a pattern without a scheme like `shop.com/x` is read as https, and one without a host
+/// matches any host (its placeholder host is itself a wildcard).
+fn simple(pattern: &str) -> Result<UrlMatcher, String> {
+    let written = pattern.replace('*', "_____");
+    let written = match written.split_once(['/', ':', '?']) {
+        Some((head, _)) if head.contains('.') && !written.contains("://") => {
+            format!("https://{written}")
+        }
+        None if written.contains('.') => format!("https://{written}"),
+        _ => written,
+    };
+    let expected = Parts::parse(&written, "_____");
+    Ok(UrlMatcher::Simple {
+        host: part_regex(&expected.host, false)?,
+        path: part_regex(&expected.path, true)?,
+        hash: match expected.hash.as_str() {
+            "" => None,
+            hash => Some(part_regex(hash, false)?),
+        },
+        query: query_pairs(&expected.query)
+            .into_iter()
+            .map(|(name, value)| Ok((name, part_regex(&value, false)?)))
+            .collect::<Result<_, String>>()?,
+    })
+}
+
 fn matches(url: &str, matcher: &UrlMatcher) -> bool {
     let actual = Parts::parse(url, "_");
     match matcher {
         UrlMatcher::Regex(regex) => {
-            let href = actual.href();
-            let without_origin = actual.path_and_after();
-            regex.is_match(&href) || regex.is_match(&without_origin)
+            regex.is_match(&actual.href()) || regex.is_match(&actual.path_and_after())
         }
-        UrlMatcher::Simple { pattern } => {
-            // NOTE: as in GrowthBook, `*` becomes a placeholder before parsing, a pattern
-            // without a scheme like `shop.com/x` is read as https, and one without a host
-            // matches any host (its placeholder host is itself a wildcard).
-            let written = pattern.replace('*', "_____");
-            let written = match written.split_once(['/', ':', '?']) {
-                Some((head, _)) if head.contains('.') && !written.contains("://") => {
-                    format!("https://{written}")
-                }
-                None if written.contains('.') => format!("https://{written}"),
-                _ => written,
-            };
-            let expected = Parts::parse(&written, "_____");
-            let mut checks = vec![
-                part_matches(&actual.host, &expected.host, false),
-                part_matches(&actual.path, &expected.path, true),
-            ];
-            if !expected.hash.is_empty() {
-                checks.push(part_matches(&actual.hash, &expected.hash, false));
-            }
-            for (name, value) in query_pairs(&expected.query) {
-                let actual_value = query_pairs(&actual.query)
-                    .into_iter()
-                    .find(|(n, _)| *n == name)
-                    .map(|(_, v)| v)
-                    .unwrap_or_default();
-                checks.push(part_matches(&actual_value, &value, false));
-            }
-            checks.into_iter().all(|ok| ok)
+        UrlMatcher::Simple {
+            host,
+            path,
+            hash,
+            query,
+        } => {
+            let pairs = query_pairs(&actual.query);
+            host.is_match(&actual.host)
+                && path.is_match(&actual.path)
+                && hash.as_ref().is_none_or(|h| h.is_match(&actual.hash))
+                && query.iter().all(|(name, value)| {
+                    let actual_value = pairs
+                        .iter()
+                        .find(|(n, _)| n == name)
+                        .map_or("", |(_, v)| v.as_str());
+                    value.is_match(actual_value)
+                })
         }
     }
 }
 
-fn part_matches(actual: &str, pattern: &str, is_path: bool) -> bool {
+/// One part of a simple pattern as an anchored, case-insensitive regex (`_____` is `.*`; a
+/// path may have a leading and trailing slash or not).
+fn part_regex(pattern: &str, is_path: bool) -> Result<Regex, String> {
     let mut escaped = regex_lite::escape(pattern).replace("_____", ".*");
     if is_path {
-        let trimmed = escaped
-            .strip_prefix("\\/")
-            .or_else(|| escaped.strip_prefix('/'))
-            .unwrap_or(&escaped);
-        let trimmed = trimmed
-            .strip_suffix("\\/")
-            .or_else(|| trimmed.strip_suffix('/'))
-            .unwrap_or(trimmed);
+        let trimmed = escaped.strip_prefix('/').unwrap_or(&escaped);
+        let trimmed = trimmed.strip_suffix('/').unwrap_or(trimmed);
         escaped = format!("/?{trimmed}/?");
     }
     RegexBuilder::new(&format!("^{escaped}$"))
         .case_insensitive(true)
         .build()
-        .is_ok_and(|regex| regex.is_match(actual))
+        .map_err(|e| format!("invalid pattern: {e}"))
 }
 
 /// A URL cut into the parts patterns compare.
