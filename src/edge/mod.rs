@@ -147,7 +147,19 @@ async fn handle(request: Request, env: Env, ctx: Context) -> Response {
                 return redirect(location, decision);
             }
             Some((_, Some(Route::OriginPath(path)))) => {
-                origin::fetch_path(&env, &settings, &request, path).await
+                match origin::fetch_path(&env, &settings, &request, path).await {
+                    Ok(response) if response.status() == 200 => Ok(response),
+                    // NOTE: a variation's page that is missing or failing must not cost the
+                    // shopper their page: serve the one they asked for.
+                    failed => {
+                        let status = failed.map_or_else(|e| e, |r| r.status().to_string());
+                        console_error!(
+                            "tailor: split-URL page {path} answered {status}: serving {} instead",
+                            facts.path()
+                        );
+                        origin::fetch(&env, &settings, &request).await
+                    }
+                }
             }
             _ => origin::fetch(&env, &settings, &request).await,
         };

@@ -5,7 +5,7 @@
 // page, the audit counts reach, and the bandit cron reallocates weights.
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
-import { ADMIN_TOKEN, CookieJar, request, startServer, startWorker } from "./harness.mjs";
+import { ADMIN_TOKEN, CookieJar, request, startServer, startWorker, waitForLog } from "./harness.mjs";
 
 const PAGE = `<!doctype html><html><head><title>Shop</title></head><body>
 <h1>Welcome</h1><a class="cta" href="/shop">Shop now</a></body></html>`;
@@ -36,6 +36,10 @@ let origin;
 before(async () => {
   origin = await startServer((req, res) => {
     res.setHeader("content-type", "text/html; charset=utf-8");
+    if (req.url.startsWith("/missing")) {
+      res.statusCode = 404;
+      return res.end("not found");
+    }
     res.end(req.url.startsWith("/landing-b") ? LANDING_B : PAGE.replace("Welcome", `Welcome to ${req.url.split("?")[0]}`));
   });
 });
@@ -249,5 +253,18 @@ test("a message on the queue that is not an event is dropped, and the rest are s
   assert.equal((await request(`${w.url}/__tailor/conversion`, { method: "POST", headers: admin, body })).status, 202);
   const orders = await rowsEventually(w, "SELECT order_id FROM orders", (r) => r.length >= 1);
   assert.deepEqual(orders.map((r) => r.order_id), ["after-garbage"]);
-  assert.match(w.logs(), /dropping a message that is not an event/);
+  assert.ok(await waitForLog(w, /dropping a message that is not an event/), w.logs());
+});
+
+test("a split-URL page that is missing at the origin falls back to the page asked for", async () => {
+  const config = {
+    ...CONFIG,
+    experiments: [{ key: "broken", urlPatterns: [{ type: "simple", pattern: "/landing" }], variations: [{}, { originPath: "/missing" }] }],
+  };
+  const w = await worker(config);
+  await request(`${w.url}/`, { headers: { "user-agent": BROWSER } });
+  const res = await request(`${w.url}/landing?broken=1`, { headers: { "user-agent": BROWSER } });
+  assert.equal(res.status, 200);
+  assert.match(res.text, /<title>Shop<\/title>/);
+  assert.ok(await waitForLog(w, /split-URL page \/missing answered 404/), w.logs());
 });
