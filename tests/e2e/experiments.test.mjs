@@ -268,3 +268,16 @@ test("a split-URL page that is missing at the origin falls back to the page aske
   assert.match(res.text, /<title>Shop<\/title>/);
   assert.ok(await waitForLog(w, /split-URL page \/missing answered 404/), w.logs());
 });
+
+test("without the Queue and D1 bindings pages are unaffected and the dropped events are logged", async () => {
+  const w = await startWorker({ origin, withoutEvents: true, kv: [{ key: "config", value: JSON.stringify(CONFIG) }] });
+  const jar = new CookieJar();
+  const res = await jar.visit(`${w.url}/`);
+  assert.equal(res.status, 200);
+  assert.match(res.text, /<h1>Hello(, bold!)?<\/h1>/, "personalized as usual");
+  assert.ok(variationOf(jar, "hero-copy") !== undefined, "still assigned");
+  assert.ok(await waitForLog(w, /no TAILOR_EVENTS queue binding: 2 event\(s\) dropped/), w.logs());
+  const report = await request(`${w.url}/__tailor/report/hero-copy.json`, { headers: admin });
+  assert.equal(report.status, 503);
+  assert.match(report.text, /event store is unavailable/);
+});

@@ -44,8 +44,10 @@ const FAULTY_KV = {
  *  `faultyKv` ("hang" or "throw") replaces the KV namespace with a misbehaving one, "count"
  *  with one that logs every read (`kv-read <key>`);
  *  `asDeployed` takes the vars and the demo storefront (Static Assets) from wrangler.toml,
- *  exactly as `wrangler dev` runs it; `cf` mocks Cloudflare's `request.cf` object. */
-export async function startWorker({ origin, kv = [], bindings = {}, faultyKv, asDeployed = false, cf = false, adminToken = ADMIN_TOKEN } = {}) {
+ *  exactly as `wrangler dev` runs it; `cf` mocks Cloudflare's `request.cf` object;
+ *  `withoutEvents` leaves out the Queue and D1 bindings; `adminToken` is the admin routes'
+ *  token ("" for none). The result's `db` is the D1 database, migrated. */
+export async function startWorker({ origin, kv = [], bindings = {}, faultyKv, asDeployed = false, cf = false, adminToken = ADMIN_TOKEN, withoutEvents = false } = {}) {
   const logs = [];
   const options = workerOptions({
     origin,
@@ -60,6 +62,11 @@ export async function startWorker({ origin, kv = [], bindings = {}, faultyKv, as
       ...bindings,
     },
   });
+  if (withoutEvents) {
+    delete options.queueProducers;
+    delete options.queueConsumers;
+    delete options.d1Databases;
+  }
   options.handleRuntimeStdio = (stdout, stderr) => {
     stdout.on("data", (d) => logs.push(String(d)));
     stderr.on("data", (d) => logs.push(String(d)));
@@ -97,7 +104,7 @@ export async function startWorker({ origin, kv = [], bindings = {}, faultyKv, as
         ? null
         : await mf.getKVNamespace("TAILOR_KV");
   for (const { key, value } of kv) await namespace.put(key, value);
-  const db = await migrate(mf, faultyKv ? "tailor" : undefined);
+  const db = withoutEvents ? null : await migrate(mf, faultyKv ? "tailor" : undefined);
   return { mf, url, kv: namespace, db, logs: () => logs.join("") };
 }
 
