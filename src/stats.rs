@@ -470,6 +470,20 @@ mod tests {
         }
     }
 
+    /// Relative lift, interval, chance to beat and p-value, each within 1e-12.
+    fn assert_lift(lift: Lift, expected: [f64; 5]) {
+        let got = [
+            lift.relative,
+            lift.interval.0,
+            lift.interval.1,
+            lift.chance_to_beat,
+            lift.p_value,
+        ];
+        for (got, expected) in got.iter().zip(expected) {
+            assert!(near(*got, expected, 1e-12), "{lift:?} against {expected}");
+        }
+    }
+
     #[test]
     fn the_lift_of_a_better_conversion_rate() {
         // Control 100 / 1000, variant 130 / 1000. gbstats 0.8.0:
@@ -484,22 +498,15 @@ mod tests {
         let control = proportion(100, 1000).expect("visitors");
         let variant = proportion(130, 1000).expect("visitors");
         let lift = lift(control, variant).expect("a control rate");
-        assert!(near(lift.relative, 0.3, 1e-12));
-        assert!(
-            near(lift.interval.0, -0.019_179_397_713_587_2, 1e-12),
-            "{lift:?}"
-        );
-        assert!(
-            near(lift.interval.1, 0.619_179_397_713_587_1, 1e-12),
-            "{lift:?}"
-        );
-        assert!(
-            near(lift.chance_to_beat, 0.967_276_341_729_453_6, 1e-12),
-            "{lift:?}"
-        );
-        assert!(
-            near(lift.p_value, 0.065_447_316_541_092_66, 1e-12),
-            "{lift:?}"
+        assert_lift(
+            lift,
+            [
+                0.3,
+                -0.019_179_397_713_587_2,
+                0.619_179_397_713_587_1,
+                0.967_276_341_729_453_6,
+                0.065_447_316_541_092_66,
+            ],
         );
     }
 
@@ -516,22 +523,15 @@ mod tests {
         let variant = mean_of(6600.0, 363_000.0, 1000).expect("visitors");
         assert!(near(control.variance, 0.225_225_225_225_225_23, 1e-12));
         let lift = lift(control, variant).expect("control revenue");
-        assert!(near(lift.relative, 0.32, 1e-12));
-        assert!(
-            near(lift.interval.0, -0.010_808_523_392_380_86, 1e-12),
-            "{lift:?}"
-        );
-        assert!(
-            near(lift.interval.1, 0.650_808_523_392_380_6, 1e-12),
-            "{lift:?}"
-        );
-        assert!(
-            near(lift.chance_to_beat, 0.971_015_083_726_578_9, 1e-12),
-            "{lift:?}"
-        );
-        assert!(
-            near(lift.p_value, 0.057_969_832_546_842_35, 1e-12),
-            "{lift:?}"
+        assert_lift(
+            lift,
+            [
+                0.32,
+                -0.010_808_523_392_380_86,
+                0.650_808_523_392_380_6,
+                0.971_015_083_726_578_9,
+                0.057_969_832_546_842_35,
+            ],
         );
     }
 
