@@ -16,7 +16,7 @@ use crate::events::{
     arm_totals, content_totals, parse_conversion, segment_totals, CONTENT_TOTALS_SQL,
     CONVERSION_MAX_BYTES, EXPERIMENT_TOTALS_SQL, SEGMENT_TOTALS_SQL,
 };
-use crate::report::{audit_html, audit_report, experiment_html, experiment_report};
+use crate::report::{audit_report, audit_report_html, experiment_report, experiment_report_html};
 
 /// The secret holding the admin token.
 pub const TOKEN_BINDING: &str = "TAILOR_ADMIN_TOKEN";
@@ -114,7 +114,7 @@ async fn report(env: &Env, settings: &Settings, key: &str, as_json: bool, now_ms
     if as_json {
         reply(200, &report)
     } else {
-        html(&experiment_html(&report))
+        html(&experiment_report_html(&report))
     }
 }
 
@@ -136,7 +136,7 @@ async fn audit(env: &Env, settings: &Settings, as_json: bool, now_ms: f64) -> Re
     if as_json {
         reply(200, &audit)
     } else {
-        html(&audit_html(&audit))
+        html(&audit_report_html(&audit))
     }
 }
 

@@ -34,10 +34,7 @@ pub async fn reallocate(env: &Env, now_ms: f64) {
             }
         };
         let names: Vec<String> = plan.variations.iter().map(|v| v.name.clone()).collect();
-        let arms: Vec<(u64, u64)> = arm_totals(&rows, &names)
-            .iter()
-            .map(|a| (a.visitors, a.conversions))
-            .collect();
+        let arms = arm_totals(&rows, &names);
         match thompson_weights(&arms, bandit.min_sample, bandit.floor, DRAWS, now_ms as u64) {
             Some(weights) => {
                 console_log!("tailor: bandit {key}: new weights {weights:?}");
