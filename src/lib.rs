@@ -14,6 +14,7 @@ pub mod audit;
 pub mod condition;
 pub mod config;
 pub mod content;
+pub mod crypto;
 pub mod decision;
 pub mod events;
 pub mod experiment;
