@@ -132,18 +132,9 @@ impl Config {
             None | Some(Value::Null) => None,
             Some(value) => Holdout::compile(value, &holdout_path, &mut errors),
         };
-        let overrides_path = reader.path_of("queryStringOverrides");
-        let query_overrides = match reader.value("queryStringOverrides") {
-            None | Some(Value::Null) => true,
-            Some(Value::Bool(on)) => *on,
-            Some(other) => {
-                errors.push(ConfigError::new(
-                    overrides_path,
-                    format!("expected true or false, found {}", describe_json(other)),
-                ));
-                true
-            }
-        };
+        let query_overrides = reader
+            .optional_bool("queryStringOverrides", &mut errors)
+            .unwrap_or(true);
         reader.finish(&mut errors);
 
         // NOTE: ids and references are checked on the document itself, so an entry that failed

@@ -91,6 +91,25 @@ impl<'a> ObjectReader<'a> {
         }
     }
 
+    /// An optional boolean field.
+    pub fn optional_bool(
+        &mut self,
+        key: &'static str,
+        errors: &mut Vec<ConfigError>,
+    ) -> Option<bool> {
+        match self.value(key)? {
+            Value::Bool(b) => Some(*b),
+            Value::Null => None,
+            other => {
+                errors.push(ConfigError::new(
+                    self.path_of(key),
+                    format!("expected true or false, found {}", describe_json(other)),
+                ));
+                None
+            }
+        }
+    }
+
     /// An optional array field, with the path of each item.
     pub fn optional_array(
         &mut self,

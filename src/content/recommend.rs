@@ -129,18 +129,7 @@ impl Recommendations {
             ));
         }
         let mut flag = |key: &'static str, errors: &mut Vec<ConfigError>| {
-            let at = reader.path_of(key);
-            match reader.value(key) {
-                None | Some(Value::Null) => false,
-                Some(Value::Bool(b)) => *b,
-                Some(other) => {
-                    errors.push(ConfigError::new(
-                        at,
-                        format!("expected true or false, found {}", describe_json(other)),
-                    ));
-                    false
-                }
-            }
+            reader.optional_bool(key, errors).unwrap_or(false)
         };
         let exclude_purchased = flag("excludePurchased", errors);
         let exclude_in_cart = flag("excludeInCart", errors);

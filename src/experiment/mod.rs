@@ -582,17 +582,7 @@ impl Experiment {
         }
         let seed = reader.optional_str("seed", errors);
         let namespace = namespace(&mut reader, errors);
-        let active = match reader.value("active") {
-            None | Some(Value::Null) => true,
-            Some(Value::Bool(on)) => *on,
-            Some(other) => {
-                errors.push(ConfigError::new(
-                    reader.path_of("active"),
-                    format!("expected true or false, found {}", describe_json(other)),
-                ));
-                true
-            }
-        };
+        let active = reader.optional_bool("active", errors).unwrap_or(true);
         let bucket_version = version(&mut reader, "bucketVersion", errors);
         let min_bucket_version = version(&mut reader, "minBucketVersion", errors);
         if min_bucket_version > bucket_version {
@@ -614,17 +604,9 @@ impl Experiment {
             }
         };
         let url_patterns = url_patterns(&mut reader, errors);
-        let persist_query_string = match reader.value("persistQueryString") {
-            Some(Value::Bool(on)) => *on,
-            None | Some(Value::Null) => true,
-            Some(other) => {
-                errors.push(ConfigError::new(
-                    reader.path_of("persistQueryString"),
-                    format!("expected true or false, found {}", describe_json(other)),
-                ));
-                true
-            }
-        };
+        let persist_query_string = reader
+            .optional_bool("persistQueryString", errors)
+            .unwrap_or(true);
         let bandit = bandit(&mut reader, errors);
         reader.finish(errors);
         (errors.len() == before).then_some(())?;
