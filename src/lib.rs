@@ -18,6 +18,7 @@ pub mod crypto;
 pub mod decision;
 pub mod events;
 pub mod experiment;
+pub mod privacy;
 pub mod report;
 pub mod request;
 pub mod response;

@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use crate::assignment::{ExperimentPlan, Holdout, HOLDOUT_KEY};
 use crate::content::{Slot, SlotCompiler, StoreOffset};
+use crate::privacy::ConsentPolicy;
 use crate::segment::Segment;
 use crate::visitor::{CartSource, PagePatterns};
 use read::ObjectReader;
@@ -43,6 +44,8 @@ pub struct Config {
     /// Whether GrowthBook's `?<experiment-key>=<variation>` forces a variation (QA; never
     /// counted or remembered).
     pub query_overrides: bool,
+    /// When personal (identifying) personalization is allowed.
+    pub consent: ConsentPolicy,
 }
 
 impl Config {
@@ -135,6 +138,11 @@ impl Config {
         let query_overrides = reader
             .optional_bool("queryStringOverrides", &mut errors)
             .unwrap_or(true);
+        let consent_path = reader.path_of("consent");
+        let consent = match reader.value("consent") {
+            None | Some(Value::Null) => ConsentPolicy::default(),
+            Some(value) => ConsentPolicy::compile(value, &consent_path, &mut errors),
+        };
         reader.finish(&mut errors);
 
         // NOTE: ids and references are checked on the document itself, so an entry that failed
@@ -173,6 +181,7 @@ impl Config {
                 experiments,
                 holdout,
                 query_overrides,
+                consent,
             })
         } else {
             Err(errors)
@@ -410,7 +419,7 @@ mod tests {
             errors_of(r#"{"segments": {}, "slots": [], "extra": 1}"#),
             [
                 "segments: expected an array, found an object",
-                "extra: unknown field; expected one of: $schema, version, storeUtcOffset, segments, cart, pages, slots, experiments, holdout, queryStringOverrides",
+                "extra: unknown field; expected one of: $schema, version, storeUtcOffset, segments, cart, pages, slots, experiments, holdout, queryStringOverrides, consent",
             ]
         );
     }
