@@ -1,10 +1,11 @@
 //! Store events: webhooks from the store platform (orders, carts, checkouts, customers),
 //! verified ([`verify_signature`]), normalized ([`parse_shopify`], [`parse_generic`]), carried
-//! on a Queue as text ([`StoreEvent::encode`]).
+//! on a Queue as text ([`StoreEvent::encode`]) and merged into profiles ([`apply`]).
 //!
 //! Pure: no I/O and no clock (the caller passes the time), so the worker, the CLI and the tests
 //! run the same code.
 
+mod merge;
 mod parse;
 mod signature;
 
@@ -12,6 +13,7 @@ use std::fmt;
 
 use serde_json::{json, Map, Value};
 
+pub use merge::{apply, category_of, mark_opted_out, Applied, MAX_ORDER_IDS, MAX_PURCHASED};
 pub use parse::{parse_generic, parse_shopify, MAX_ID_CHARS, MAX_LINE_ITEMS, MAX_TITLE_CHARS};
 pub use signature::{verify_signature, SignatureError};
 
