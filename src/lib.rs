@@ -25,6 +25,7 @@ pub mod response;
 pub mod rewrite;
 pub mod segment;
 pub mod stats;
+pub mod store_event;
 pub mod visitor;
 
 #[cfg(target_arch = "wasm32")]
