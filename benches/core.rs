@@ -18,9 +18,9 @@ mod native {
 
     use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
     use tailor::rewrite::{check_selector, rewrite_page};
-    use tailor::{decide, Action, Config, DecideOptions, Edit, RewritePlan, Visitor};
+    use tailor::{decide, Action, Config, DecideOptions, Edit, RewritePlan};
 
-    use super::common::{catalog, persona_at, persona_request, root, NOW};
+    use super::common::{catalog, identify, persona_at, persona_request, root, NOW};
 
     const PERSONAS: [&str; 4] = ["vip", "cart-abandoner", "first-time", "browse-abandoner"];
 
@@ -43,7 +43,7 @@ mod native {
         for name in PERSONAS {
             let persona = persona_at(&format!("fixtures/personas/{name}.json"));
             let (request, profile) = persona_request(&config, &persona, "https://shop.test/", NOW);
-            let visitor = Visitor::identify(&request, [1; 16]);
+            let visitor = identify(&request, [1; 16]);
             group.bench_with_input(BenchmarkId::from_parameter(name), &request, |b, request| {
                 b.iter(|| {
                     decide(
@@ -69,7 +69,7 @@ mod native {
         let page = fs::read(root().join("fixtures/storefront/index.html")).expect("home page");
         let persona = persona_at("fixtures/personas/vip.json");
         let (request, profile) = persona_request(&config, &persona, "https://shop.test/", NOW);
-        let visitor = Visitor::identify(&request, [1; 16]);
+        let visitor = identify(&request, [1; 16]);
         let vip = decide(
             &config,
             &request,

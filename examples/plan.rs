@@ -19,7 +19,7 @@ fn main() {
         .map_or(common::NOW, |d| d.as_millis() as u64);
     let url = format!("https://shop.test{path}");
     let (request, profile) = common::persona_request(&config, &persona_json, &url, now);
-    let visitor = tailor::Visitor::identify(&request, [1; 16]);
+    let visitor = common::identify(&request, [1; 16]);
     let decision = tailor::decide(
         &config,
         &request,

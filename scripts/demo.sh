@@ -10,7 +10,12 @@ bash scripts/setup.sh
 node scripts/seed.mjs
 # The event store (local D1) and the admin token for the report routes.
 node_modules/.bin/wrangler d1 migrations apply TAILOR_DB --local < /dev/null > /dev/null
-[ -f .dev.vars ] || cp .dev.vars.example .dev.vars
+# NOTE: a .dev.vars from an older checkout gets the secrets it lacks, never loses its own.
+touch .dev.vars
+while IFS= read -r line; do
+  case "$line" in ''|'#'*) continue ;; esac
+  grep -q "^${line%%=*}=" .dev.vars || echo "$line" >> .dev.vars
+done < .dev.vars.example
 
 node --input-type=module -e '
 import { personas } from "./scripts/fixtures.mjs";

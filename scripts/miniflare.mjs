@@ -27,9 +27,12 @@ export function workerOptions({ origin, bindings = {}, asDeployed = false, cf = 
     host: "127.0.0.1",
     port: 0,
     kvNamespaces: ["TAILOR_KV"],
-    queueProducers: { TAILOR_EVENTS: "tailor-events" },
+    queueProducers: { TAILOR_EVENTS: "tailor-events", TAILOR_PROFILES: "tailor-profiles" },
     // NOTE: a short batch timeout so tests see events in D1 within a second or two.
-    queueConsumers: { "tailor-events": { maxBatchSize: 100, maxBatchTimeout: 1 } },
+    queueConsumers: {
+      "tailor-events": { maxBatchSize: 100, maxBatchTimeout: 1 },
+      "tailor-profiles": { maxBatchSize: 100, maxBatchTimeout: 1, maxConcurrency: 1 },
+    },
     d1Databases: ["TAILOR_DB"],
     bindings: { ...wranglerVars, ORIGIN: origin ?? "", ...bindings },
   };

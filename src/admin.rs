@@ -1,5 +1,9 @@
-//! The admin surface under `/__tailor/`: which route a request is for, and whether it carries
-//! the admin token. Pure; the edge runs the routes.
+//! Tailor's own routes under `/__tailor/`: which route a request is for, and how it must
+//! prove itself (the admin token, a webhook signature, or nothing for the shopper's own
+//! privacy routes). Pure; the edge runs the routes. None of them is ever personalized or
+//! cached.
+
+use crate::crypto::constant_time_eq;
 
 /// Where admin routes live.
 pub const ADMIN_PREFIX: &str = "/__tailor/";
@@ -21,8 +25,68 @@ pub enum AdminRoute {
         /// JSON rather than the HTML page.
         json: bool,
     },
+    /// `GET` or `DELETE /__tailor/profiles/visitor/<id>` or `.../customer/<id>`: read or erase
+    /// a profile and everything linked to it.
+    Profile {
+        /// Whose profile.
+        subject: Subject,
+        /// `DELETE`: erase it.
+        erase: bool,
+    },
+    /// `POST /__tailor/webhooks/shopify` or `/__tailor/webhooks/events`: a store event.
+    Webhook(WebhookSource),
+    /// `GET` (a page with the button) or `POST /__tailor/opt-out`: the shopper opts out.
+    OptOut {
+        /// `POST`: do it; `GET`: show the page.
+        confirm: bool,
+    },
+    /// `POST /__tailor/opt-in`: the shopper takes their opt-out back.
+    OptIn,
+    /// `GET /__tailor/visitor`: the shopper's signed visitor token, for the storefront to put
+    /// on the cart (so orders can be linked to the visitor).
+    VisitorToken,
     /// Anything else under the prefix.
     Unknown,
+}
+
+/// Whose profile an admin route is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    /// A visitor id (the `tailor_vid` cookie's id part).
+    Visitor(String),
+    /// A store customer id.
+    Customer(String),
+}
+
+/// Who sends store events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WebhookSource {
+    /// Shopify's webhooks, signed with `X-Shopify-Hmac-Sha256`.
+    Shopify,
+    /// Tailor's generic JSON events, signed with `X-Tailor-Hmac-Sha256`.
+    Generic,
+}
+
+/// How a route authenticates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Guard {
+    /// The admin bearer token.
+    AdminToken,
+    /// The body's HMAC signature (checked by the route).
+    Signature,
+    /// None: the shopper's own privacy routes act only on the requester's own cookies.
+    Shopper,
+}
+
+impl AdminRoute {
+    /// How this route must authenticate.
+    pub fn guard(&self) -> Guard {
+        match self {
+            Self::Webhook(_) => Guard::Signature,
+            Self::OptOut { .. } | Self::OptIn | Self::VisitorToken => Guard::Shopper,
+            _ => Guard::AdminToken,
+        }
+    }
 }
 
 /// The admin route for a request, or `None` for a storefront path. JSON is chosen by a
@@ -37,10 +101,33 @@ pub fn admin_route(method: &str, path: &str, accept: Option<&str>) -> Option<Adm
         name.ends_with(".json") || accept.is_some_and(|a| a.starts_with("application/json"))
     };
     let get = method.eq_ignore_ascii_case("GET") || method.eq_ignore_ascii_case("HEAD");
+    let post = method.eq_ignore_ascii_case("POST");
+    let delete = method.eq_ignore_ascii_case("DELETE");
     let route = match rest.split_once('/') {
-        None if rest == "conversion" && method.eq_ignore_ascii_case("POST") => {
-            AdminRoute::Conversion
-        }
+        None if rest == "opt-out" && (get || post) => AdminRoute::OptOut { confirm: post },
+        None if rest == "opt-in" && post => AdminRoute::OptIn,
+        None if rest == "visitor" && get => AdminRoute::VisitorToken,
+        Some(("webhooks", "shopify")) if post => AdminRoute::Webhook(WebhookSource::Shopify),
+        Some(("webhooks", "events")) if post => AdminRoute::Webhook(WebhookSource::Generic),
+        Some(("profiles", subject)) if get || delete => match subject.split_once('/') {
+            Some((kind, id)) if !id.is_empty() && !id.contains('/') => {
+                let id = crate::request::url::percent_decode(id);
+                let subject = match kind {
+                    "visitor" => Some(Subject::Visitor(id)),
+                    "customer" => Some(Subject::Customer(id)),
+                    _ => None,
+                };
+                match subject {
+                    Some(subject) => AdminRoute::Profile {
+                        subject,
+                        erase: delete,
+                    },
+                    None => AdminRoute::Unknown,
+                }
+            }
+            _ => AdminRoute::Unknown,
+        },
+        None if rest == "conversion" && post => AdminRoute::Conversion,
         None if get && (rest == "audit" || rest == "audit.json") => AdminRoute::Audit {
             json: wants_json(rest),
         },
@@ -76,17 +163,8 @@ pub fn check_token(authorization: Option<&str>, configured: Option<&str>) -> Acc
     };
     let given = authorization
         .and_then(|h| h.strip_prefix("Bearer "))
-        .unwrap_or_default()
-        .as_bytes();
-    let expected = expected.as_bytes();
-    // NOTE: every byte of the expected token is compared, whatever was given; a length
-    // mismatch is folded into the same accumulator rather than returned early.
-    let mut difference = u8::from(given.len() != expected.len());
-    for (i, byte) in expected.iter().enumerate() {
-        let other = given.get(i).copied().unwrap_or(!byte);
-        difference |= byte ^ other;
-    }
-    if difference == 0 {
+        .unwrap_or_default();
+    if constant_time_eq(given.as_bytes(), expected.as_bytes()) {
         Access::Granted
     } else {
         Access::Denied
@@ -127,6 +205,55 @@ mod tests {
             admin_route("GET", "/__tailor/audit", Some("application/json")),
             Some(AdminRoute::Audit { json: true })
         );
+    }
+
+    #[test]
+    fn privacy_webhook_and_profile_routes_are_recognised_with_their_guards() {
+        let route = |method, path| admin_route(method, path, None).expect("ours");
+        assert_eq!(
+            route("POST", "/__tailor/webhooks/shopify"),
+            AdminRoute::Webhook(WebhookSource::Shopify)
+        );
+        assert_eq!(
+            route("POST", "/__tailor/webhooks/events").guard(),
+            Guard::Signature
+        );
+        assert_eq!(
+            route("GET", "/__tailor/webhooks/shopify"),
+            AdminRoute::Unknown
+        );
+        assert_eq!(
+            route("GET", "/__tailor/opt-out"),
+            AdminRoute::OptOut { confirm: false }
+        );
+        assert_eq!(route("POST", "/__tailor/opt-out").guard(), Guard::Shopper);
+        assert_eq!(route("POST", "/__tailor/opt-in"), AdminRoute::OptIn);
+        assert_eq!(route("GET", "/__tailor/visitor").guard(), Guard::Shopper);
+        assert_eq!(
+            route("DELETE", "/__tailor/profiles/customer/7421"),
+            AdminRoute::Profile {
+                subject: Subject::Customer("7421".into()),
+                erase: true
+            }
+        );
+        let read = route("GET", "/__tailor/profiles/visitor/abc");
+        assert_eq!(read.guard(), Guard::AdminToken);
+        assert_eq!(
+            read,
+            AdminRoute::Profile {
+                subject: Subject::Visitor("abc".into()),
+                erase: false
+            }
+        );
+        assert_eq!(
+            route("DELETE", "/__tailor/profiles/other/1"),
+            AdminRoute::Unknown
+        );
+        assert_eq!(
+            route("DELETE", "/__tailor/profiles/customer/"),
+            AdminRoute::Unknown
+        );
+        assert_eq!(route("GET", "/__tailor/nothing").guard(), Guard::AdminToken);
     }
 
     #[test]

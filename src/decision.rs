@@ -9,10 +9,11 @@ use crate::audit::{day_of, Reported, Seen, SEEN_COOKIE};
 use crate::config::Config;
 use crate::content::{Catalog, Recommendations, Signals};
 use crate::experiment::{ASSIGNMENTS_COOKIE, ASSIGNMENTS_COOKIE_MAX_BYTES};
+use crate::privacy::OPT_OUT_COOKIE;
 use crate::request::RequestFacts;
 use crate::response::{
-    assignments_cookie, behaviour_cookie, seen_cookie as seen_cookie_header, visitor_cookie,
-    ResponsePlan,
+    assignments_cookie, behaviour_cookie, expired_cookie, opt_out_cookie,
+    seen_cookie as seen_cookie_header, visitor_cookie, ResponsePlan, PERSONAL_COOKIES,
 };
 use crate::rewrite::RewritePlan;
 use crate::segment::{memberships, Membership};
@@ -67,7 +68,11 @@ pub fn decide(
     options: DecideOptions,
 ) -> Decision {
     let page = config.pages.classify(request.path());
-    let previous = request.cookie(BEHAVIOUR_COOKIE);
+    // NOTE: without consent the browsing history is neither read nor kept: this page view is
+    // all there is.
+    let previous = request
+        .cookie(BEHAVIOUR_COOKIE)
+        .filter(|_| visitor.personal);
     let mut behaviour = Behaviour::record_page_view(
         previous.and_then(Behaviour::parse).as_ref(),
         &page,
@@ -88,8 +93,10 @@ pub fn decide(
     let mut attributes = attributes(&context, &config.cart);
     let memberships = memberships(&config.segments, &attributes, request.now_ms);
     let segment_ids: Vec<String> = memberships.iter().map(|m| m.segment.clone()).collect();
-    // NOTE: crawlers keep no cookies, get the control, and are never counted.
+    // NOTE: crawlers keep no cookies, get the control, and are never counted; so do visitors
+    // whose personal data may not be used (an assignment needs an id that persists).
     let is_bot = request.is_bot();
+    let uncounted = is_bot || !visitor.personal;
     let assignments = assign(
         &config.experiments,
         config.holdout.as_ref(),
@@ -100,7 +107,7 @@ pub fn decide(
             url: &request.url,
             visitor_id: visitor.id.as_str(),
             sticky_cookie: request.cookie(ASSIGNMENTS_COOKIE),
-            is_bot,
+            is_bot: uncounted,
             routable: options.routable,
         },
     );
@@ -142,10 +149,21 @@ pub fn decide(
 
     let mut set_cookies = Vec::new();
     let mut events = PageEvents::default();
-    if !is_bot {
-        let https = request.is_https();
-        if visitor.is_new {
-            set_cookies.push(visitor_cookie(&visitor.id, https));
+    let https = request.is_https();
+    if !visitor.personal && !is_bot {
+        // Consent missing or withdrawn: whatever we stored before goes.
+        set_cookies.extend(
+            PERSONAL_COOKIES
+                .iter()
+                .filter(|name| request.cookie(name).is_some())
+                .map(|name| expired_cookie(name, https)),
+        );
+        if visitor.remember_opt_out && request.cookie(OPT_OUT_COOKIE).is_none() {
+            set_cookies.push(opt_out_cookie(https));
+        }
+    } else if !is_bot {
+        if let Some(signed) = &visitor.issue_cookie {
+            set_cookies.push(visitor_cookie(signed, https));
         }
         let encoded = behaviour.encode();
         if previous != Some(encoded.as_str()) {
@@ -212,7 +230,8 @@ pub fn replay_page_views<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::visitor::VISITOR_COOKIE;
+    use crate::visitor::id::test_keys;
+    use crate::visitor::{VisitorId, VISITOR_COOKIE};
 
     const CONFIG: &str = r#"{
         "segments": [
@@ -230,7 +249,7 @@ mod tests {
     #[test]
     fn a_new_visitor_gets_the_welcome_and_an_id_cookie() {
         let request = RequestFacts::get("https://shop.test/", None, 0);
-        let visitor = Visitor::identify(&request, [7; 16]);
+        let visitor = Visitor::identify(&request, [7; 16], &test_keys());
         let decision = decide(
             &config(),
             &request,
@@ -259,9 +278,12 @@ mod tests {
 
     #[test]
     fn a_returning_visitor_keeps_their_id_and_only_their_history_is_updated() {
-        let cookie = format!("{VISITOR_COOKIE}=BwcHBwcHBwcHBwcHBwcHBw");
+        let cookie = format!(
+            "{VISITOR_COOKIE}={}",
+            test_keys().sign(&VisitorId::from_random([7; 16]))
+        );
         let request = RequestFacts::get("https://shop.test/", Some(&cookie), 0);
-        let visitor = Visitor::identify(&request, [0; 16]);
+        let visitor = Visitor::identify(&request, [0; 16], &test_keys());
         assert!(!visitor.is_new);
         let decision = decide(
             &config(),
@@ -289,7 +311,7 @@ mod tests {
         let decision = decide(
             &config(),
             &request,
-            &Visitor::identify(&request, [2; 16]),
+            &Visitor::identify(&request, [2; 16], &test_keys()),
             None,
             None,
             DecideOptions::default(),
@@ -308,7 +330,7 @@ mod tests {
 
     fn visit(config: &Config, cookies: &str, id: [u8; 16]) -> Decision {
         let request = RequestFacts::get("https://shop.test/", Some(cookies), 0);
-        let visitor = Visitor::identify(&request, id);
+        let visitor = Visitor::identify(&request, id, &test_keys());
         decide(
             config,
             &request,
@@ -409,7 +431,7 @@ mod tests {
         let config = Config::parse(EXPERIMENT_CONFIG, &|_| Ok(())).expect("valid");
         let mut request = RequestFacts::get("https://shop.test/", None, 0);
         request.user_agent = Some("Googlebot/2.1".into());
-        let visitor = Visitor::identify(&request, [9; 16]);
+        let visitor = Visitor::identify(&request, [9; 16], &test_keys());
         let decision = decide(
             &config,
             &request,
@@ -428,7 +450,7 @@ mod tests {
     fn a_query_string_override_is_shown_but_neither_kept_nor_counted() {
         let config = Config::parse(EXPERIMENT_CONFIG, &|_| Ok(())).expect("valid");
         let request = RequestFacts::get("https://shop.test/?hero-copy=1", None, 0);
-        let visitor = Visitor::identify(&request, [4; 16]);
+        let visitor = Visitor::identify(&request, [4; 16], &test_keys());
         let decision = decide(
             &config,
             &request,
@@ -482,6 +504,62 @@ mod tests {
         );
         assert!(value(SEEN_COOKIE) <= crate::audit::SEEN_COOKIE_MAX_BYTES);
         assert!(value(BEHAVIOUR_COOKIE) <= crate::visitor::behaviour::MAX_ENCODED_LEN);
+    }
+
+    #[test]
+    fn an_anonymous_visitor_gets_contextual_content_only_and_loses_our_cookies() {
+        let config = Config::parse(
+            r#"{"segments": [
+                    {"id": "first-time", "priority": 2, "when": {"visitor.isNew": true}},
+                    {"id": "mobile", "priority": 1, "when": {"page.device.type": "mobile"}}],
+                "slots": [{"id": "hero", "selector": "h1", "action": "setInnerContent",
+                           "content": {"first-time": "Welcome", "mobile": "On the go?"}}],
+                "experiments": [{"key": "hero-copy", "variations": [{}, {}]}]}"#,
+            &|_| Ok(()),
+        )
+        .expect("valid");
+        let signed = test_keys().sign(&VisitorId::from_random([7; 16]));
+        let cookies = format!("{VISITOR_COOKIE}={signed}; {BEHAVIOUR_COOKIE}=garbage; theme=dark");
+        let mut request = RequestFacts::get("https://shop.test/", Some(&cookies), 0);
+        request.user_agent = Some(
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
+                .into(),
+        );
+        let decision = decide(
+            &config,
+            &request,
+            &Visitor::anonymous([1; 16]),
+            None,
+            None,
+            DecideOptions::default(),
+        );
+        // Neither new nor returning as far as we may know: the page's context decides.
+        assert_eq!(decision.plan.edits[0].reason, "slot hero: segment mobile");
+        assert_eq!(
+            decision.response.set_cookies,
+            [
+                format!("{VISITOR_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax; Secure"),
+                format!("{BEHAVIOUR_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax; Secure"),
+            ],
+            "what we stored before goes; nothing new is stored"
+        );
+        assert_eq!(decision.events, PageEvents::default(), "no events");
+        assert!(!decision.experiments[0].in_experiment);
+        assert_eq!(decision.experiments[0].variation, 0);
+
+        // A shopper whose profile says they opted out is told to remember it, once.
+        let opted = decide(
+            &config,
+            &RequestFacts::get("https://shop.test/", None, 0),
+            &Visitor::opted_out([1; 16]),
+            None,
+            None,
+            DecideOptions::default(),
+        );
+        assert_eq!(
+            opted.response.set_cookies,
+            ["tailor_optout=1; Path=/; Max-Age=34560000; HttpOnly; SameSite=Lax; Secure"]
+        );
     }
 
     #[test]

@@ -11,6 +11,15 @@ use serde_json::{json, Value};
 use crate::decision::Decision;
 use crate::report::{ArmTotals, ContentTotals, SegmentTotals};
 
+/// What erasing a visitor deletes from the event store: every row keyed by their id
+/// (`?1`). Aggregates (`content_daily`) hold no id and stay.
+pub const ERASE_VISITOR_SQL: [&str; 4] = [
+    "DELETE FROM exposures WHERE visitor = ?1",
+    "DELETE FROM orders WHERE visitor = ?1",
+    "DELETE FROM segment_visitors WHERE visitor = ?1",
+    "DELETE FROM content_visitors WHERE visitor = ?1",
+];
+
 /// One event on the Queue (JSON text, one per message; see [`Event::encode`]).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {

@@ -19,6 +19,7 @@ pub mod decision;
 pub mod events;
 pub mod experiment;
 pub mod privacy;
+pub mod profile_update;
 pub mod report;
 pub mod request;
 pub mod response;

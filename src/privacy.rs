@@ -106,22 +106,34 @@ pub struct ConsentDecision {
 pub struct ConsentCookie {
     /// The cookie's name, e.g. `_tracking_consent` (Shopify) or `OptanonConsent` (OneTrust).
     pub name: String,
-    /// Matched against the percent-decoded value: a match grants, no match denies.
+    /// Matched against the percent-decoded value: a match grants.
     pub granted: Regex,
+    /// With it, a match denies and a value matching neither counts as no answer yet (the
+    /// mode's default applies); without it, any value that does not grant denies.
+    pub denied: Option<Regex>,
 }
 
 // NOTE: `Regex` has no equality; two cookies are the same when their patterns' texts are.
 impl PartialEq for ConsentCookie {
     fn eq(&self, other: &Self) -> bool {
-        self.name == other.name && self.granted.as_str() == other.granted.as_str()
+        self.name == other.name
+            && self.granted.as_str() == other.granted.as_str()
+            && self.denied.as_ref().map(Regex::as_str) == other.denied.as_ref().map(Regex::as_str)
     }
 }
 
 impl ConsentCookie {
-    /// `Some(true)` granted, `Some(false)` denied, `None` when the cookie is absent.
+    /// `Some(true)` granted, `Some(false)` denied, `None` when the cookie is absent or (with a
+    /// `denied` pattern) says neither.
     pub fn granted(&self, request: &RequestFacts) -> Option<bool> {
-        let value = request.cookie(&self.name)?;
-        Some(self.granted.is_match(&percent_decode(value)))
+        let value = percent_decode(request.cookie(&self.name)?);
+        if self.granted.is_match(&value) {
+            return Some(true);
+        }
+        match &self.denied {
+            Some(denied) => denied.is_match(&value).then_some(false),
+            None => Some(false),
+        }
     }
 }
 
@@ -164,6 +176,7 @@ impl ConsentPolicy {
         let mut reader = ObjectReader::new(value, path, errors);
         let name = reader.optional_str("cookie", errors);
         let pattern = reader.optional_str("granted", errors);
+        let denied = reader.optional_str("denied", errors);
         let cookie = match (name, pattern) {
             (None, None) => None,
             (Some(_), None) => {
@@ -180,7 +193,9 @@ impl ConsentPolicy {
                 ));
                 None
             }
-            (Some(name), Some(pattern)) => consent_cookie(name, &pattern, &reader, errors),
+            (Some(name), Some(pattern)) => {
+                consent_cookie(name, &pattern, denied.as_deref(), &reader, errors)
+            }
         };
         let listed = reader.value("optInCountries").is_some_and(|v| !v.is_null());
         let opt_in_countries = if listed {
@@ -265,6 +280,7 @@ pub fn decide_consent(policy: &ConsentPolicy, request: &RequestFacts) -> Consent
 fn consent_cookie(
     name: String,
     pattern: &str,
+    denied: Option<&str>,
     reader: &ObjectReader,
     errors: &mut Vec<ConfigError>,
 ) -> Option<ConsentCookie> {
@@ -275,16 +291,26 @@ fn consent_cookie(
         ));
         return None;
     }
-    match Regex::new(pattern) {
-        Ok(granted) => Some(ConsentCookie { name, granted }),
+    let mut compile = |key: &str, pattern: &str| match Regex::new(pattern) {
+        Ok(regex) => Some(regex),
         Err(e) => {
             errors.push(ConfigError::new(
-                reader.path_of("granted"),
+                reader.path_of(key),
                 format!("invalid regular expression: {e}"),
             ));
             None
         }
-    }
+    };
+    let granted = compile("granted", pattern);
+    let denied = match denied {
+        Some(pattern) => Some(compile("denied", pattern)?),
+        None => None,
+    };
+    Some(ConsentCookie {
+        name,
+        granted: granted?,
+        denied,
+    })
 }
 
 /// An ISO 3166-1 alpha-2 code, upper-cased.
@@ -458,6 +484,23 @@ mod tests {
         assert_eq!(decision.reason, ConsentReason::CookieDenied);
     }
 
+    #[test]
+    fn with_a_denied_pattern_an_unanswered_banner_leaves_the_region_default() {
+        let shopify = policy(json!({"cookie": "_tracking_consent",
+                                    "granted": "\"m\":\"1\"", "denied": "\"m\":\"0\""}));
+        let unanswered =
+            "_tracking_consent=%7B%22con%22%3A%7B%22CMP%22%3A%7B%22m%22%3A%22%22%7D%7D%7D";
+        let us = decide_consent(&shopify, &request(Some("US"), Some("NA"), unanswered));
+        assert_eq!(us.reason, ConsentReason::NotObjected);
+        assert!(us.personal);
+        let de = decide_consent(&shopify, &request(Some("DE"), Some("EU"), unanswered));
+        assert_eq!(de.reason, ConsentReason::NoConsentYet);
+        let refused =
+            "_tracking_consent=%7B%22con%22%3A%7B%22CMP%22%3A%7B%22m%22%3A%220%22%7D%7D%7D";
+        let us = decide_consent(&shopify, &request(Some("US"), Some("NA"), refused));
+        assert_eq!(us.reason, ConsentReason::CookieDenied);
+    }
+
     /// A US request with a granting OneTrust cookie, more cookies, and GPC on or off.
     fn granted_in_us(more_cookies: &str, gpc: bool) -> ConsentDecision {
         let cookies = format!("OptanonConsent=groups=C0004:1{more_cookies}");
@@ -549,7 +592,7 @@ mod tests {
         );
         assert_eq!(
             errors_of(json!({"gpc": "ignore"})),
-            ["consent.gpc: unknown field; expected one of: cookie, granted, optInCountries, optInEurope, defaultMode, unknownCountry"]
+            ["consent.gpc: unknown field; expected one of: cookie, granted, denied, optInCountries, optInEurope, defaultMode, unknownCountry"]
         );
     }
 

@@ -6,9 +6,9 @@ use serde::Serialize;
 
 use crate::audit::{SEEN_COOKIE, SEEN_COOKIE_MAX_AGE_SECS};
 use crate::experiment::ASSIGNMENTS_COOKIE;
+use crate::privacy::OPT_OUT_COOKIE;
 use crate::visitor::{
-    VisitorId, BEHAVIOUR_COOKIE, BEHAVIOUR_COOKIE_MAX_AGE_SECS, VISITOR_COOKIE,
-    VISITOR_COOKIE_MAX_AGE_SECS,
+    BEHAVIOUR_COOKIE, BEHAVIOUR_COOKIE_MAX_AGE_SECS, VISITOR_COOKIE, VISITOR_COOKIE_MAX_AGE_SECS,
 };
 
 /// Cookies to set with the response.
@@ -35,14 +35,32 @@ pub const HEADERS_INVALIDATED_BY_REWRITE: [&str; 5] = [
     "accept-ranges",
 ];
 
-/// The `Set-Cookie` value that issues a visitor id.
-pub fn visitor_cookie(id: &VisitorId, https: bool) -> String {
-    our_cookie(
-        VISITOR_COOKIE,
-        id.as_str(),
-        VISITOR_COOKIE_MAX_AGE_SECS,
-        https,
-    )
+/// The `Set-Cookie` value that issues a visitor id; `signed` is
+/// [`crate::visitor::IdKeys::sign`]'s output.
+pub fn visitor_cookie(signed: &str, https: bool) -> String {
+    our_cookie(VISITOR_COOKIE, signed, VISITOR_COOKIE_MAX_AGE_SECS, https)
+}
+
+/// Every cookie of ours that identifies or describes a visitor: cleared when consent is
+/// missing or withdrawn.
+pub const PERSONAL_COOKIES: [&str; 4] = [
+    VISITOR_COOKIE,
+    BEHAVIOUR_COOKIE,
+    ASSIGNMENTS_COOKIE,
+    SEEN_COOKIE,
+];
+
+/// How long the shopper's opt-out is remembered in their browser.
+pub const OPT_OUT_COOKIE_MAX_AGE_SECS: u64 = VISITOR_COOKIE_MAX_AGE_SECS;
+
+/// The `Set-Cookie` value that remembers the shopper opted out (no id, just the choice).
+pub fn opt_out_cookie(https: bool) -> String {
+    our_cookie(OPT_OUT_COOKIE, "1", OPT_OUT_COOKIE_MAX_AGE_SECS, https)
+}
+
+/// The `Set-Cookie` value that deletes one of our cookies.
+pub fn expired_cookie(name: &str, https: bool) -> String {
+    our_cookie(name, "", 0, https)
 }
 
 /// The `Set-Cookie` value that stores the visitor's behaviour; `value` is
@@ -346,11 +364,11 @@ mod tests {
 
     #[test]
     fn the_visitor_cookie_is_http_only_lax_and_secure_on_https() {
-        let id = VisitorId::from_random([1; 16]);
-        let https = visitor_cookie(&id, true);
+        let https = visitor_cookie("id.tag", true);
+        assert!(https.starts_with("tailor_vid=id.tag; "));
         assert!(https.contains("HttpOnly") && https.contains("SameSite=Lax"));
         assert!(https.ends_with("; Secure"));
-        assert!(!visitor_cookie(&id, false).contains("Secure"));
+        assert!(!visitor_cookie("id.tag", false).contains("Secure"));
         assert!(https.contains("Max-Age=34560000"));
     }
 

@@ -11,7 +11,6 @@ use std::path::{Path, PathBuf};
 
 use common::{config_at, persona_request, root, NOW};
 use serde_json::Value;
-use tailor::visitor::Visitor;
 use tailor::{decide, Config, DecideOptions, Decision};
 
 fn fixture_config() -> Config {
@@ -31,7 +30,7 @@ fn persona_files(dir: &str) -> Vec<PathBuf> {
 /// The decision for a persona viewing the home page now, after its history.
 fn home_page_decision(config: &Config, persona: &Value) -> Decision {
     let (request, profile) = persona_request(config, persona, "https://shop.test/", NOW);
-    let visitor = Visitor::identify(&request, [1; 16]);
+    let visitor = common::identify(&request, [1; 16]);
     decide(
         config,
         &request,

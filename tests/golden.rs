@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use tailor::response::charset;
 use tailor::rewrite::{check_selector, NativeRewriter};
-use tailor::{decide, Config, DecideOptions, Profile, RequestFacts, Visitor};
+use tailor::{decide, Config, DecideOptions, Profile, RequestFacts};
 
 const SPLITS_PER_CASE: u64 = 25;
 
@@ -103,11 +103,18 @@ fn render(case: &Case, chunks: &[&[u8]]) -> Vec<u8> {
             common::persona_request(&config, &common::persona_at(persona), url, common::NOW)
         }
         None => (
-            RequestFacts::get(url, request["cookie"].as_str(), common::NOW),
+            RequestFacts::get(
+                url,
+                request["cookie"]
+                    .as_str()
+                    .map(common::sign_visitor_cookies)
+                    .as_deref(),
+                common::NOW,
+            ),
             request["profile"].as_object().cloned().map(Profile::from),
         ),
     };
-    let visitor = Visitor::identify(&facts, [42; 16]);
+    let visitor = common::identify(&facts, [42; 16]);
     let decision = decide(
         &config,
         &facts,

@@ -16,7 +16,7 @@ use crate::assignment::{ExperimentPlan, Holdout, HOLDOUT_KEY};
 use crate::content::{Slot, SlotCompiler, StoreOffset};
 use crate::privacy::ConsentPolicy;
 use crate::segment::Segment;
-use crate::visitor::{CartSource, PagePatterns};
+use crate::visitor::{CartSource, IdentitySource, PagePatterns};
 use read::ObjectReader;
 
 /// The KV key of the active config document.
@@ -46,6 +46,8 @@ pub struct Config {
     pub query_overrides: bool,
     /// When personal (identifying) personalization is allowed.
     pub consent: ConsentPolicy,
+    /// Where the logged-in customer's signed identity comes from.
+    pub identity: IdentitySource,
 }
 
 impl Config {
@@ -143,6 +145,11 @@ impl Config {
             None | Some(Value::Null) => ConsentPolicy::default(),
             Some(value) => ConsentPolicy::compile(value, &consent_path, &mut errors),
         };
+        let identity_path = reader.path_of("identity");
+        let identity = match reader.value("identity") {
+            None | Some(Value::Null) => IdentitySource::default(),
+            Some(value) => IdentitySource::compile(value, &identity_path, &mut errors),
+        };
         reader.finish(&mut errors);
 
         // NOTE: ids and references are checked on the document itself, so an entry that failed
@@ -182,6 +189,7 @@ impl Config {
                 holdout,
                 query_overrides,
                 consent,
+                identity,
             })
         } else {
             Err(errors)
@@ -419,7 +427,7 @@ mod tests {
             errors_of(r#"{"segments": {}, "slots": [], "extra": 1}"#),
             [
                 "segments: expected an array, found an object",
-                "extra: unknown field; expected one of: $schema, version, storeUtcOffset, segments, cart, pages, slots, experiments, holdout, queryStringOverrides, consent",
+                "extra: unknown field; expected one of: $schema, version, storeUtcOffset, segments, cart, pages, slots, experiments, holdout, queryStringOverrides, consent, identity",
             ]
         );
     }

@@ -1,85 +1,80 @@
-//! The admin routes under `/__tailor/`: conversions in, reports and the audit out. Every route
-//! needs the `TAILOR_ADMIN_TOKEN` bearer token; none is ever personalized or cached.
+//! Our routes under `/__tailor/`: conversions in, reports and the audit out, profiles read
+//! and erased (all behind the `TAILOR_ADMIN_TOKEN` bearer token); store webhooks (behind their
+//! signatures); the shopper's opt-out and visitor token. None is ever personalized or cached.
 
 use serde_json::json;
 use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, Request, Response, ResponseInit};
 use worker::{console_error, Context, Env};
 
 use super::events::{self, query};
-use super::settings::Settings;
-use super::store;
-use crate::admin::{admin_route, check_token, Access, AdminRoute};
+use super::settings::{secret, Settings};
+use super::{privacy, profiles, store};
+use crate::admin::{admin_route, check_token, Access, AdminRoute, Guard};
 use crate::audit::day_of;
 use crate::events::{
     arm_totals, content_totals, parse_conversion, segment_totals, CONTENT_TOTALS_SQL,
     CONVERSION_MAX_BYTES, EXPERIMENT_TOTALS_SQL, SEGMENT_TOTALS_SQL,
 };
 use crate::report::{audit_report, audit_report_html, experiment_report, experiment_report_html};
+use crate::request::RequestFacts;
 
 /// The secret holding the admin token.
 pub const TOKEN_BINDING: &str = "TAILOR_ADMIN_TOKEN";
 
-/// Answers an admin route, or `None` when the path is the storefront's.
+/// Answers one of our routes, or `None` when the path is the storefront's.
 pub async fn route(
     request: &Request,
     env: &Env,
     ctx: &Context,
     settings: &Settings,
-    path: &str,
-    now_ms: f64,
+    facts: &RequestFacts,
 ) -> Option<Response> {
     let headers = request.headers();
     let header = |name: &str| headers.get(name).ok().flatten();
-    let route = admin_route(&request.method(), path, header("accept").as_deref())?;
-    let token = env
-        .secret(TOKEN_BINDING)
-        .map(|s| s.to_string())
-        .or_else(|_| env.var(TOKEN_BINDING).map(|v| v.to_string()))
-        .ok();
-    match check_token(header("authorization").as_deref(), token.as_deref()) {
-        Access::Disabled => {
-            return Some(reply(
-                404,
-                &json!({"error": "the admin API is disabled: set the TAILOR_ADMIN_TOKEN secret"}),
-            ))
+    let route = admin_route(&request.method(), facts.path(), header("accept").as_deref())?;
+    if route.guard() == Guard::AdminToken {
+        let token = secret(env, TOKEN_BINDING);
+        match check_token(header("authorization").as_deref(), token.as_deref()) {
+            Access::Disabled => {
+                return Some(reply(
+                    404,
+                    &json!({"error": "the admin API is disabled: set the TAILOR_ADMIN_TOKEN secret"}),
+                ))
+            }
+            Access::Denied => return Some(reply(401, &json!({"error": "unauthorized"}))),
+            Access::Granted => {}
         }
-        Access::Denied => return Some(reply(401, &json!({"error": "unauthorized"}))),
-        Access::Granted => {}
     }
-    let now = now_ms as u64;
+    let now_ms = facts.now_ms as f64;
+    let now = facts.now_ms;
     Some(match route {
         AdminRoute::Conversion => conversion(request, env, ctx, now).await,
         AdminRoute::Report { key, json } => report(env, settings, &key, json, now_ms).await,
         AdminRoute::Audit { json } => audit(env, settings, json, now_ms).await,
+        AdminRoute::Profile { subject, erase } => {
+            if erase {
+                profiles::erase(env, settings, &subject).await
+            } else {
+                profiles::read_profile(env, settings, &subject).await
+            }
+        }
+        AdminRoute::Webhook(source) => profiles::webhook(request, env, settings, source, now).await,
+        AdminRoute::OptOut { confirm: false } => privacy::opt_out_page(facts),
+        AdminRoute::OptOut { confirm: true } => {
+            privacy::set_opt_out(request, env, ctx, settings, facts, true).await
+        }
+        AdminRoute::OptIn => privacy::set_opt_out(request, env, ctx, settings, facts, false).await,
+        AdminRoute::VisitorToken => privacy::visitor_token(env, ctx, settings, facts).await,
         AdminRoute::Unknown => reply(404, &json!({"error": "no such admin route"})),
     })
 }
 
 async fn conversion(request: &Request, env: &Env, ctx: &Context, now: u64) -> Response {
-    let declared = request
-        .headers()
-        .get("content-length")
-        .ok()
-        .flatten()
-        .and_then(|l| l.parse::<usize>().ok());
-    if declared.is_some_and(|l| l > CONVERSION_MAX_BYTES) {
-        return too_large();
-    }
-    let body = match request.text() {
-        Ok(promise) => JsFuture::from(promise)
-            .await
-            .ok()
-            .and_then(|t| t.as_string()),
-        Err(_) => None,
+    let body = match profiles::read_body(request, CONVERSION_MAX_BYTES).await {
+        Ok(body) => body,
+        Err(response) => return response,
     };
-    let Some(body) = body else {
-        return reply(400, &json!({"error": "the body could not be read"}));
-    };
-    if body.len() > CONVERSION_MAX_BYTES {
-        return too_large();
-    }
     match parse_conversion(&body, now) {
         Ok(event) => {
             events::send(env, ctx, vec![event]);
@@ -87,13 +82,6 @@ async fn conversion(request: &Request, env: &Env, ctx: &Context, now: u64) -> Re
         }
         Err(reason) => reply(400, &json!({"error": reason})),
     }
-}
-
-fn too_large() -> Response {
-    reply(
-        413,
-        &json!({"error": format!("the body is over {CONVERSION_MAX_BYTES} bytes")}),
-    )
 }
 
 async fn report(env: &Env, settings: &Settings, key: &str, as_json: bool, now_ms: f64) -> Response {
@@ -148,7 +136,7 @@ fn unavailable(reason: &str) -> Response {
     )
 }
 
-fn reply(status: u16, body: &impl serde::Serialize) -> Response {
+pub fn reply(status: u16, body: &impl serde::Serialize) -> Response {
     let text = serde_json::to_string(body).unwrap_or_else(|_| "{}".to_string());
     respond(status, "application/json; charset=utf-8", &text)
 }
@@ -157,7 +145,7 @@ fn html(body: &str) -> Response {
     respond(200, "text/html; charset=utf-8", body)
 }
 
-fn respond(status: u16, content_type: &str, body: &str) -> Response {
+pub fn respond(status: u16, content_type: &str, body: &str) -> Response {
     let built = (|| -> Result<Response, JsValue> {
         let headers = Headers::new()?;
         headers.set("content-type", content_type)?;

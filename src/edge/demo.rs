@@ -51,8 +51,10 @@ pub async fn switch_persona(
             _ => None,
         };
         let config = store::config(env, settings, facts.now_ms as f64).await;
+        let keys = super::settings::id_keys(env);
         persona.and_then(|persona| {
             let id = VisitorId::parse(&persona.visitor_id)?;
+            let signed = keys?.sign(&id);
             let history = config.and_then(|config| {
                 replay_page_views(
                     &config,
@@ -63,7 +65,7 @@ pub async fn switch_persona(
                 )
             });
             Some(vec![
-                visitor_cookie(&id, https),
+                visitor_cookie(&signed, https),
                 match history {
                     Some(history) => behaviour_cookie(&history.encode(), https),
                     None => forget(BEHAVIOUR_COOKIE),
@@ -88,7 +90,7 @@ pub async fn switch_persona(
         None => {
             init.set_status(404);
             let _ = headers.set("content-type", "text/plain; charset=utf-8");
-            format!("No persona named {name:?}; run the demo's seeding (npm run demo) first.")
+            format!("No persona named {name:?} (run the demo's seeding, npm run demo), or no TAILOR_ID_KEY to sign its id (see .dev.vars.example).")
         }
     };
     init.set_headers(&headers);

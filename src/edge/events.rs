@@ -23,12 +23,24 @@ pub fn send(env: &Env, ctx: &Context, events: Vec<Event>) {
     if events.is_empty() {
         return;
     }
-    let count = events.len();
+    let env = env.clone();
+    ctx.wait_until(async move {
+        if let Err(problem) = send_now(&env, &events).await {
+            console_error!("tailor: {} event(s) dropped: {problem}", events.len());
+        }
+    });
+}
+
+/// Sends `events` as one Queue batch and waits for the queue to take them.
+pub async fn send_now(env: &Env, events: &[Event]) -> Result<(), String> {
+    if events.is_empty() {
+        return Ok(());
+    }
     let queue = match env.queue(QUEUE_BINDING) {
         Ok(queue) => queue,
         Err(_) => {
-            console_warn!("tailor: no {QUEUE_BINDING} queue binding: {count} event(s) dropped");
-            return;
+            console_warn!("tailor: no {QUEUE_BINDING} queue binding: events are not recorded");
+            return Ok(());
         }
     };
     // NOTE: raw JS strings: the typed send would link a serde serializer just to copy text.
@@ -39,11 +51,10 @@ pub fn send(env: &Env, ctx: &Context, events: Vec<Event>) {
                 .build_with_content_type(QueueContentType::Text)
         })
         .collect();
-    ctx.wait_until(async move {
-        if let Err(e) = queue.send_raw_batch(messages).await {
-            console_error!("tailor: {count} event(s) dropped: the queue refused them: {e}");
-        }
-    });
+    queue
+        .send_raw_batch(messages)
+        .await
+        .map_err(|e| format!("the queue refused them: {e}"))
 }
 
 /// The Queue consumer: decodes the batch and stores it in D1 in one atomic batch; acks on
@@ -103,6 +114,30 @@ fn params(values: &[Value]) -> Vec<JsValue> {
             _ => JsValue::NULL,
         })
         .collect()
+}
+
+/// Deletes every event row of `visitors` (each statement of `sql` run once per visitor id),
+/// in one atomic batch; returns the number of statements run.
+pub async fn erase_visitors(
+    env: &Env,
+    sql: [&str; 4],
+    visitors: &[String],
+) -> Result<usize, String> {
+    if visitors.is_empty() {
+        return Ok(0);
+    }
+    let db = database(env)?;
+    let prepared = visitors
+        .iter()
+        .flat_map(|visitor| sql.iter().map(move |s| (s, visitor)))
+        .map(|(s, visitor)| db.prepare(*s).bind(&[JsValue::from_str(visitor)]))
+        .collect::<worker::Result<Vec<_>>>()
+        .map_err(|e| format!("could not prepare: {e}"))?;
+    let count = prepared.len();
+    db.batch(prepared)
+        .await
+        .map(|_| count)
+        .map_err(|e| format!("D1 batch failed: {e}"))
 }
 
 /// Runs a report query with one parameter, rows as JSON objects.

@@ -12,6 +12,8 @@ mod events;
 mod facts;
 mod html_rewriter;
 mod origin;
+mod privacy;
+mod profiles;
 mod settings;
 mod store;
 
@@ -21,7 +23,8 @@ use futures_util::future::{join, join3};
 use wasm_bindgen::JsValue;
 use web_sys::{Headers, Request, Response, ResponseInit};
 use worker::{
-    console_error, console_log, event, Context, Env, MessageBatch, ScheduleContext, ScheduledEvent,
+    console_error, console_log, console_warn, event, Context, Env, MessageBatch, ScheduleContext,
+    ScheduledEvent,
 };
 
 use crate::assignment::Route;
@@ -29,12 +32,13 @@ use crate::config::Config;
 use crate::content::Catalog;
 use crate::decision::{decide, DecideOptions, Decision};
 use crate::events::page_events;
+use crate::privacy::{decide_consent, ConsentPolicy};
 use crate::request::RequestFacts;
 use crate::response::{
     check_origin_response, check_request, header_changes, likely_page, redirect_headers,
 };
-use crate::visitor::{Visitor, VISITOR_ID_BYTES};
-use settings::Settings;
+use crate::visitor::{Profile, Visitor, VISITOR_ID_BYTES};
+use settings::{rotating_secret, Settings, IDENTITY_SECRET};
 
 /// Name of the Workers KV binding holding config and profiles.
 pub const KV_BINDING: &str = "TAILOR_KV";
@@ -44,10 +48,14 @@ async fn fetch(request: Request, env: Env, ctx: Context) -> worker::Result<Respo
     Ok(handle(request, env, ctx).await)
 }
 
-/// The Queue consumer: events into D1.
+/// The Queue consumers: events into D1, profile updates into KV.
 #[event(queue)]
 async fn queue(batch: MessageBatch<JsValue>, env: Env, _ctx: Context) -> worker::Result<()> {
-    events::consume(batch, env).await;
+    if batch.queue() == profiles::QUEUE_NAME {
+        profiles::consume(batch, env).await;
+    } else {
+        events::consume(batch, env).await;
+    }
     Ok(())
 }
 
@@ -66,16 +74,7 @@ async fn handle(request: Request, env: Env, ctx: Context) -> Response {
     // log line; assets pass through silently.
     let wants_page = header("accept").is_some_and(|accept| accept.contains("text/html"));
 
-    if let Some(response) = admin::route(
-        &request,
-        &env,
-        &ctx,
-        &settings,
-        facts.path(),
-        facts.now_ms as f64,
-    )
-    .await
-    {
+    if let Some(response) = admin::route(&request, &env, &ctx, &settings, &facts).await {
         return response;
     }
     if settings.demo {
@@ -100,19 +99,25 @@ async fn handle(request: Request, env: Env, ctx: Context) -> Response {
         console_error!("tailor: no randomness ({e}): serving the origin unchanged");
         return pass_through(&env, &settings, &request).await;
     }
-    let visitor = Visitor::identify(&facts, fresh);
+    // NOTE: consent decides whether the visitor's cookies may even be read, so the consent
+    // policy (the config's) comes first. A warm isolate has it in memory; a cold one loads
+    // the config before anything else.
+    let known_config = match store::last_config() {
+        Some(config) => Some(config),
+        None => store::config(&env, &settings, js_sys::Date::now()).await,
+    };
+    let mut visitor = identify(&env, &facts, known_config.as_deref(), fresh);
     let accept = header("accept");
     let page_like = likely_page(facts.path(), accept.as_deref());
 
     // NOTE: the waits overlap; a warm isolate has the config cached, so the profile is the
-    // only KV read, and new visitors (no profile yet) make none. Assets (images, styles) make
-    // none either: their profile read would only be thrown away.
-    let read_profile_early = !visitor.is_new && page_like;
+    // only KV read, and new or anonymous visitors (no profile to read) make none. Assets
+    // (images, styles) make none either: their profile read would only be thrown away.
+    let profile_key = visitor.profile_key().filter(|_| page_like);
     let profile_read = async {
-        if read_profile_early {
-            Some(store::profile(&env, &settings, &visitor.id).await)
-        } else {
-            None
+        match &profile_key {
+            Some(key) => Some(store::profile(&env, &settings, key).await),
+            None => None,
         }
     };
 
@@ -125,7 +130,7 @@ async fn handle(request: Request, env: Env, ctx: Context) -> Response {
             profile_read,
         )
         .await;
-        let profile = profile.flatten();
+        let profile = withdraw_if_opted_out(profile.flatten(), &mut visitor, fresh);
         let early = match &config {
             Some(config) => {
                 let catalog = catalog_for(&env, &settings, config).await;
@@ -197,12 +202,13 @@ async fn handle(request: Request, env: Env, ctx: Context) -> Response {
     let decision = match early {
         Some(decision) => decision,
         None => {
-            let profile = match profile {
-                Some(read) => read,
+            let profile = match (profile, visitor.profile_key()) {
+                (Some(read), _) => read,
                 // An HTML page that did not look like one: read the profile now.
-                None if !visitor.is_new => store::profile(&env, &settings, &visitor.id).await,
-                None => None,
+                (None, Some(key)) => store::profile(&env, &settings, &key).await,
+                (None, None) => None,
             };
+            let profile = withdraw_if_opted_out(profile, &mut visitor, fresh);
             let catalog = catalog_for(&env, &settings, &config).await;
             decide(
                 &config,
@@ -217,6 +223,51 @@ async fn handle(request: Request, env: Env, ctx: Context) -> Response {
     send_events(&env, &ctx, &facts, &visitor, &decision);
     let is_head = facts.method.eq_ignore_ascii_case("HEAD");
     respond(origin, &decision, is_head)
+}
+
+/// Who the visitor is, as far as consent and our keys allow: anonymous without consent or
+/// without a signing key; else their signed id, and the logged-in customer when the storefront's
+/// identity cookie verifies.
+fn identify(
+    env: &Env,
+    facts: &RequestFacts,
+    config: Option<&Config>,
+    fresh: [u8; VISITOR_ID_BYTES],
+) -> Visitor {
+    let default_policy = ConsentPolicy::default();
+    let policy = config.map_or(&default_policy, |c| &c.consent);
+    if !decide_consent(policy, facts).personal {
+        return Visitor::anonymous(fresh);
+    }
+    let Some(keys) = settings::id_keys(env) else {
+        return Visitor::anonymous(fresh);
+    };
+    let mut visitor = Visitor::identify(facts, fresh, &keys);
+    let secrets = rotating_secret(env, IDENTITY_SECRET);
+    if let (Some(config), false) = (config, secrets.is_empty()) {
+        let secrets: Vec<&[u8]> = secrets.iter().map(Vec::as_slice).collect();
+        match config.identity.customer(facts, &secrets) {
+            Ok(customer) => visitor.customer_id = customer,
+            Err(problem) => {
+                console_warn!("tailor: {problem}: the visitor is not treated as logged in")
+            }
+        }
+    }
+    visitor
+}
+
+/// A profile marked opted-out is not used: the visitor becomes anonymous for this page view,
+/// and the browser is told to remember the choice.
+fn withdraw_if_opted_out(
+    profile: Option<Profile>,
+    visitor: &mut Visitor,
+    fresh: [u8; VISITOR_ID_BYTES],
+) -> Option<Profile> {
+    if profile.as_ref().is_some_and(Profile::opted_out) {
+        *visitor = Visitor::opted_out(fresh);
+        return None;
+    }
+    profile
 }
 
 /// Sends what this page view reports (exposures, the audit's daily record) off the page's

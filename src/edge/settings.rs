@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use worker::Env;
+use worker::{console_error, Env};
+
+use crate::visitor::IdKeys;
 
 /// Deployment settings read from vars on every request (cheap: plain JS properties).
 pub struct Settings {
@@ -36,6 +38,63 @@ impl Settings {
             config_ttl_ms: number("CONFIG_TTL_SECONDS", 30.0) * 1000.0,
             kv_timeout: Duration::from_millis(number("KV_TIMEOUT_MS", 500.0) as u64),
             demo: var("DEMO").is_some_and(|v| v == "true"),
+        }
+    }
+}
+
+/// A secret (`wrangler secret put`), or a var of that name in local development; `None` when
+/// unset or blank.
+pub fn secret(env: &Env, name: &str) -> Option<String> {
+    env.secret(name)
+        .map(|s| s.to_string())
+        .or_else(|_| env.var(name).map(|v| v.to_string()))
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+}
+
+/// A secret and its `<NAME>_PREVIOUS` (during a rotation), as byte strings.
+pub fn rotating_secret(env: &Env, name: &str) -> Vec<Vec<u8>> {
+    [secret(env, name), secret(env, &format!("{name}_PREVIOUS"))]
+        .into_iter()
+        .flatten()
+        .map(String::into_bytes)
+        .collect()
+}
+
+/// The secret visitor ids are signed with.
+pub const ID_KEY: &str = "TAILOR_ID_KEY";
+/// The secret the storefront signs the identity cookie with.
+pub const IDENTITY_SECRET: &str = "TAILOR_IDENTITY_SECRET";
+/// Shopify's webhook signing secret (the app's API secret, or the one shown under
+/// Settings → Notifications → Webhooks).
+pub const SHOPIFY_SECRET: &str = "SHOPIFY_WEBHOOK_SECRET";
+/// The secret generic store events are signed with.
+pub const WEBHOOK_SECRET: &str = "TAILOR_WEBHOOK_SECRET";
+
+thread_local! {
+    // NOTE: a missing or weak key is reported once per isolate, not on every page view.
+    static KEY_PROBLEM_LOGGED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The visitor-id keys, or `None` (logged once per isolate): then every visitor is anonymous,
+/// since an id that cannot be signed cannot be trusted.
+pub fn id_keys(env: &Env) -> Option<IdKeys> {
+    let result = match secret(env, ID_KEY) {
+        Some(current) => IdKeys::new(
+            &current,
+            secret(env, &format!("{ID_KEY}_PREVIOUS")).as_deref(),
+        ),
+        None => Err(format!("the {ID_KEY} secret is not set")),
+    };
+    match result {
+        Ok(keys) => Some(keys),
+        Err(problem) => {
+            if !KEY_PROBLEM_LOGGED.replace(true) {
+                console_error!(
+                    "tailor: {problem}: visitors get contextual personalization only (no id, no profile); `npx wrangler secret put {ID_KEY}`"
+                );
+            }
+            None
         }
     }
 }

@@ -14,7 +14,7 @@ use super::settings::Settings;
 use crate::assignment::{self, BANDIT_WEIGHTS_KEY};
 use crate::config::{Config, CONFIG_KEY};
 use crate::content::{Catalog, CATALOG_KEY};
-use crate::visitor::{profile_key, Profile, VisitorId};
+use crate::visitor::Profile;
 
 /// A document as last loaded in this isolate; `None` means "missing or invalid" until the
 /// next load.
@@ -190,11 +190,10 @@ pub fn last_config() -> Option<Rc<Config>> {
     CONFIG.with_borrow(|cached| cached.as_ref().and_then(|c| c.value.clone()))
 }
 
-/// The visitor's profile, or `None` (anonymous, unreadable, malformed or too slow: all logged
-/// except the first).
-pub async fn profile(env: &Env, settings: &Settings, id: &VisitorId) -> Option<Profile> {
-    let key = profile_key(id);
-    match read(env, &key, settings.kv_timeout).await {
+/// The profile under `key` (the visitor's or the logged-in customer's), or `None` (none
+/// stored, unreadable, malformed or too slow: all logged except the first).
+pub async fn profile(env: &Env, settings: &Settings, key: &str) -> Option<Profile> {
+    match read(env, key, settings.kv_timeout).await {
         Ok(None) => None,
         Ok(Some(text)) => match Profile::parse(&text) {
             Ok(profile) => Some(profile),
@@ -214,9 +213,7 @@ pub async fn profile(env: &Env, settings: &Settings, id: &VisitorId) -> Option<P
 
 /// Reads a text value from the `TAILOR_KV` namespace within `timeout`.
 pub async fn read(env: &Env, key: &str, timeout: Duration) -> Result<Option<String>, String> {
-    let kv: KvStore = env
-        .kv(super::KV_BINDING)
-        .map_err(|e| format!("KV binding {} unavailable: {e}", super::KV_BINDING))?;
+    let kv = namespace(env)?;
     let get = kv.get(key).text();
     let delay = Delay::from(timeout);
     pin_mut!(get);
@@ -228,4 +225,31 @@ pub async fn read(env: &Env, key: &str, timeout: Duration) -> Result<Option<Stri
             timeout.as_millis()
         )),
     }
+}
+
+/// Writes a text value to the `TAILOR_KV` namespace, expiring after `ttl_secs` if given.
+pub async fn put(env: &Env, key: &str, value: &str, ttl_secs: Option<u64>) -> Result<(), String> {
+    let kv = namespace(env)?;
+    let mut put = kv
+        .put(key, value)
+        .map_err(|e| format!("KV put failed: {e}"))?;
+    if let Some(ttl) = ttl_secs {
+        put = put.expiration_ttl(ttl);
+    }
+    put.execute()
+        .await
+        .map_err(|e| format!("KV put of {key} failed: {e}"))
+}
+
+/// Deletes a key from the `TAILOR_KV` namespace.
+pub async fn delete(env: &Env, key: &str) -> Result<(), String> {
+    namespace(env)?
+        .delete(key)
+        .await
+        .map_err(|e| format!("KV delete of {key} failed: {e}"))
+}
+
+fn namespace(env: &Env) -> Result<KvStore, String> {
+    env.kv(super::KV_BINDING)
+        .map_err(|e| format!("KV binding {} unavailable: {e}", super::KV_BINDING))
 }

@@ -58,11 +58,15 @@ pub fn attributes(context: &VisitorContext<'_>, cart_source: &CartSource) -> Val
     }
     let mut document = json!({
         "page": page_attributes,
+        // NOTE: an anonymous visitor (no consent) is neither new nor returning as far as we
+        // may know: both are null, so neither a welcome nor a welcome-back segment matches.
         "visitor": {
             "id": visitor.id.as_str(),
-            "isNew": visitor.is_new,
-            "isReturning": !visitor.is_new,
+            "isNew": visitor.personal.then_some(visitor.is_new),
+            "isReturning": visitor.personal.then_some(!visitor.is_new),
             "hasProfile": profile.is_some(),
+            "personal": visitor.personal,
+            "loggedIn": visitor.customer_id.is_some(),
         },
         "visit": visit_attributes(behaviour, now),
         "browse": browse_attributes(behaviour, &purchased, now),
@@ -78,16 +82,20 @@ pub fn attributes(context: &VisitorContext<'_>, cart_source: &CartSource) -> Val
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::visitor::VISITOR_COOKIE;
+    use crate::visitor::id::test_keys;
+    use crate::visitor::{VisitorId, VISITOR_COOKIE};
 
     #[test]
     fn attributes_expose_page_visitor_and_profile() {
         let request = RequestFacts::get(
             "https://shop.test/cart?x=1",
-            Some(&format!("{VISITOR_COOKIE}=AAAAAAAAAAAAAAAAAAAAAA")),
+            Some(&format!(
+                "{VISITOR_COOKIE}={}",
+                test_keys().sign(&VisitorId::from_random([0; 16]))
+            )),
             0,
         );
-        let visitor = Visitor::identify(&request, [0; 16]);
+        let visitor = Visitor::identify(&request, [0; 16], &test_keys());
         let profile = Profile::parse(r#"{"firstName":"Ada"}"#).ok();
         let page = PageKind::Cart;
         let behaviour = Behaviour::record_page_view(None, &page, 0);

@@ -1,9 +1,14 @@
 //! The visitor id: a random, opaque identifier kept in a first-party cookie, and the key under
 //! which the visitor's profile is read from KV.
+//!
+//! The cookie carries the id signed with the worker's key (`<id>.<tag>`, the tag an HMAC of the
+//! id): an id is only ever used to read a profile if this worker issued it, so nobody can read
+//! another shopper's profile by typing their id into a cookie. The key rotates: a cookie
+//! signed with the previous key is still accepted, and re-signed with the current one.
 
 use std::fmt;
 
-use crate::crypto::base64url_encode;
+use crate::crypto::{base64url_decode, base64url_encode, constant_time_eq, hmac_sha256};
 
 /// Name of the cookie that carries the visitor id.
 pub const VISITOR_COOKIE: &str = "tailor_vid";
@@ -14,7 +19,15 @@ pub const VISITOR_COOKIE_MAX_AGE_SECS: u64 = 400 * 24 * 60 * 60;
 /// Bytes of randomness in a visitor id (128 bits: collisions are not a concern).
 pub const VISITOR_ID_BYTES: usize = 16;
 
+/// Fewest bytes a signing key may have: shorter secrets are guessable offline from one cookie.
+pub const MIN_KEY_BYTES: usize = 32;
+
 const ENCODED_LEN: usize = 22;
+/// Bytes of HMAC kept in a signed id: 128 bits cannot be forged by trial.
+const TAG_BYTES: usize = 16;
+/// Domain separation: a visitor-id tag can never pass for another signature made with the
+/// same key.
+const TAG_CONTEXT: &[u8] = b"tailor:visitor-id:";
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /// A well-formed visitor id: 22 characters of unpadded base64url (128 random bits).
@@ -53,6 +66,98 @@ impl fmt::Display for VisitorId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// The keys visitor ids are signed with: the current one, and the previous one while a
+/// rotation is under way.
+#[derive(Clone)]
+pub struct IdKeys {
+    current: Vec<u8>,
+    previous: Option<Vec<u8>>,
+}
+
+impl fmt::Debug for IdKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // NOTE: keys never reach a log line.
+        f.write_str("IdKeys(..)")
+    }
+}
+
+/// How a signed id checked out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verified {
+    /// Signed with the current key.
+    Current(VisitorId),
+    /// Signed with the previous key: valid, to be re-signed with the current one.
+    Previous(VisitorId),
+}
+
+impl Verified {
+    /// The verified id, whichever key signed it.
+    pub fn into_id(self) -> VisitorId {
+        match self {
+            Self::Current(id) | Self::Previous(id) => id,
+        }
+    }
+}
+
+impl IdKeys {
+    /// The keys from the worker's secrets; an empty previous key counts as none.
+    pub fn new(current: &str, previous: Option<&str>) -> Result<Self, String> {
+        let check = |name: &str, key: &str| {
+            if key.len() < MIN_KEY_BYTES {
+                Err(format!(
+                    "{name} has {} bytes; use at least {MIN_KEY_BYTES} random bytes (e.g. `openssl rand -base64 32`)",
+                    key.len()
+                ))
+            } else {
+                Ok(key.as_bytes().to_vec())
+            }
+        };
+        Ok(Self {
+            current: check("the key", current)?,
+            previous: match previous.map(str::trim).filter(|p| !p.is_empty()) {
+                Some(previous) => Some(check("the previous key", previous)?),
+                None => None,
+            },
+        })
+    }
+
+    /// The cookie value for `id`: `<id>.<tag>`.
+    pub fn sign(&self, id: &VisitorId) -> String {
+        format!("{id}.{}", base64url_encode(&tag(&self.current, id)))
+    }
+
+    /// The id in a signed cookie value, if one of our keys signed it. Anything else (unsigned,
+    /// tampered, signed elsewhere, malformed) is `None`: the visitor is treated as new.
+    pub fn verify(&self, value: &str) -> Option<Verified> {
+        let (id, given) = value.split_once('.')?;
+        let id = VisitorId::parse(id)?;
+        let given = base64url_decode(given)?;
+        if constant_time_eq(&given, &tag(&self.current, &id)) {
+            return Some(Verified::Current(id));
+        }
+        let previous = self.previous.as_ref()?;
+        constant_time_eq(&given, &tag(previous, &id)).then_some(Verified::Previous(id))
+    }
+}
+
+/// The key unit tests sign with.
+#[cfg(test)]
+pub(crate) fn test_keys() -> IdKeys {
+    match IdKeys::new("k3y-for-tests-0123456789abcdefghijklmnop", None) {
+        Ok(keys) => keys,
+        Err(e) => unreachable!("{e}"),
+    }
+}
+
+fn tag(key: &[u8], id: &VisitorId) -> [u8; TAG_BYTES] {
+    let mut message = TAG_CONTEXT.to_vec();
+    message.extend_from_slice(id.as_str().as_bytes());
+    let mac = hmac_sha256(key, &message);
+    let mut tag = [0; TAG_BYTES];
+    tag.copy_from_slice(&mac[..TAG_BYTES]);
+    tag
 }
 
 #[cfg(test)]
@@ -95,5 +200,65 @@ mod tests {
         ] {
             assert_eq!(VisitorId::parse(bad), None, "{bad:?} must be rejected");
         }
+    }
+
+    const KEY: &str = "k3y-for-tests-0123456789abcdefghijklmnop";
+    const OLD_KEY: &str = "old-key-for-tests-0123456789abcdefghijkl";
+
+    #[test]
+    fn a_signed_id_verifies_and_any_change_to_it_does_not() {
+        let keys = IdKeys::new(KEY, None).expect("key");
+        let id = VisitorId::from_random([3; VISITOR_ID_BYTES]);
+        let signed = keys.sign(&id);
+        assert_eq!(signed.len(), 22 + 1 + 22);
+        assert_eq!(keys.verify(&signed), Some(Verified::Current(id.clone())));
+
+        // Another visitor's id with this visitor's tag, each character altered, unsigned.
+        let other = VisitorId::from_random([4; VISITOR_ID_BYTES]);
+        let (_, tag) = signed.split_once('.').expect("dot");
+        assert_eq!(keys.verify(&format!("{other}.{tag}")), None);
+        for at in 0..signed.len() {
+            let mut bytes = signed.clone().into_bytes();
+            bytes[at] = if bytes[at] == b'A' { b'B' } else { b'A' };
+            let altered = String::from_utf8(bytes).expect("ascii");
+            if altered != signed {
+                assert_eq!(keys.verify(&altered), None, "altered at {at}: {altered}");
+            }
+        }
+        assert_eq!(keys.verify(id.as_str()), None, "unsigned");
+        assert_eq!(keys.verify(&format!("{id}.")), None);
+        assert_eq!(keys.verify(""), None);
+    }
+
+    #[test]
+    fn rotation_accepts_the_previous_key_and_nothing_else() {
+        let id = VisitorId::from_random([5; VISITOR_ID_BYTES]);
+        let old = IdKeys::new(OLD_KEY, None).expect("key");
+        let rotated = IdKeys::new(KEY, Some(OLD_KEY)).expect("keys");
+        let signed_before = old.sign(&id);
+        assert_eq!(
+            rotated.verify(&signed_before),
+            Some(Verified::Previous(id.clone()))
+        );
+        assert_eq!(
+            rotated.verify(&rotated.sign(&id)),
+            Some(Verified::Current(id.clone()))
+        );
+        // Once the previous key is dropped, its cookies no longer verify.
+        let finished = IdKeys::new(KEY, Some("  ")).expect("blank previous is none");
+        assert_eq!(finished.verify(&signed_before), None);
+        let foreign = IdKeys::new("someone-elses-key-0123456789abcdefghijk", None).expect("key");
+        assert_eq!(rotated.verify(&foreign.sign(&id)), None);
+    }
+
+    #[test]
+    fn short_keys_are_refused_with_a_hint() {
+        let error = IdKeys::new("hunter2", None).expect_err("too short");
+        assert!(error.contains("at least 32"), "{error}");
+        assert!(IdKeys::new(KEY, Some("short")).is_err());
+        assert_eq!(
+            format!("{:?}", IdKeys::new(KEY, None).expect("key")),
+            "IdKeys(..)"
+        );
     }
 }

@@ -11,6 +11,11 @@ pub fn profile_key(id: &VisitorId) -> String {
     format!("profile:{id}")
 }
 
+/// The KV key of a logged-in customer's profile (kept by store webhooks).
+pub fn customer_profile_key(customer_id: &str) -> String {
+    format!("profile:customer:{customer_id}")
+}
+
 /// A profile document: a JSON object whose fields conditions and templates can read.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Profile(Map<String, Value>);
@@ -48,6 +53,12 @@ impl Profile {
     /// The profile's fields.
     pub fn fields(&self) -> &Map<String, Value> {
         &self.0
+    }
+
+    /// Whether the shopper opted out of personalization (`"optedOut": true`, set by the
+    /// opt-out route): then the profile must not be used.
+    pub fn opted_out(&self) -> bool {
+        self.0.get("optedOut") == Some(&Value::Bool(true))
     }
 }
 

@@ -8,11 +8,43 @@ use std::path::Path;
 use serde_json::Value;
 use tailor::rewrite::check_selector;
 use tailor::visitor::timestamp::{format_rfc3339, DAY_MS};
-use tailor::visitor::{Profile, BEHAVIOUR_COOKIE, VISITOR_COOKIE};
+use tailor::visitor::{IdKeys, Profile, Visitor, VisitorId, BEHAVIOUR_COOKIE, VISITOR_COOKIE};
 use tailor::{replay_page_views, Config, RequestFacts};
 
 /// The instant native tests run at.
 pub const NOW: u64 = 1_795_000_000_000;
+
+/// The key visitor ids are signed with in tests (the end-to-end harness gives workerd the same
+/// one as `TAILOR_ID_KEY`).
+pub const ID_KEY: &str = "tailor-test-visitor-id-key-0123456789abcdef";
+
+/// The test signing keys.
+pub fn keys() -> IdKeys {
+    IdKeys::new(ID_KEY, None).expect("test key")
+}
+
+/// Identifies the visitor of `request` as the worker does, with the test key.
+pub fn identify(request: &RequestFacts, fresh: [u8; 16]) -> Visitor {
+    Visitor::identify(request, fresh, &keys())
+}
+
+/// A `Cookie` header with each `tailor_vid=<id>` signed as the worker would have issued it:
+/// test cases name visitors by their bare ids.
+pub fn sign_visitor_cookies(header: &str) -> String {
+    header
+        .split("; ")
+        .map(
+            |pair| match pair.strip_prefix(&format!("{VISITOR_COOKIE}=")) {
+                Some(id) => match VisitorId::parse(id) {
+                    Some(id) => format!("{VISITOR_COOKIE}={}", keys().sign(&id)),
+                    None => pair.to_string(),
+                },
+                None => pair.to_string(),
+            },
+        )
+        .collect::<Vec<_>>()
+        .join("; ")
+}
 
 /// The fixture catalog.
 pub fn catalog() -> tailor::content::Catalog {
@@ -96,7 +128,8 @@ pub fn persona_request(
         .unwrap_or_default();
     let mut cookies = Vec::new();
     if let Some(id) = persona["visitorId"].as_str() {
-        cookies.push(format!("{VISITOR_COOKIE}={id}"));
+        let id = VisitorId::parse(id).expect("persona visitorId");
+        cookies.push(format!("{VISITOR_COOKIE}={}", keys().sign(&id)));
     }
     if let Some(behaviour) =
         replay_page_views(config, views.iter().map(|(p, at)| (p.as_str(), *at)))

@@ -2,7 +2,7 @@
 // value and a javascript: URL render inert, end to end in workerd.
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
-import { startWorker, request } from "./harness.mjs";
+import { startWorker, request, visitorPair } from "./harness.mjs";
 import { startOrigin } from "./origin.mjs";
 
 const VISITOR = "BwcHBwcHBwcHBwcHBwcHBw";
@@ -37,7 +37,7 @@ before(async () => {
 
 test("hostile profile and query values render as inert text", async () => {
   const res = await request(`${worker.url}/page?q=%22%3E%3Cimg%20src%3Dx%20onerror%3Dalert(4)%3E`, {
-    headers: { cookie: `tailor_vid=${VISITOR}` },
+    headers: { cookie: visitorPair(VISITOR) },
   });
   assert.equal(res.status, 200);
   assert.match(res.text, /<h1>Hi &lt;script&gt;alert\(1\)&lt;\/script&gt;<\/h1>/);

@@ -1,11 +1,11 @@
 // Every failure serves the shopper the origin's page unchanged, and logs why.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startWorker, request, waitForLog } from "./harness.mjs";
+import { startWorker, request, waitForLog, visitorPair } from "./harness.mjs";
 import { startOrigin, PAGE, HERO_CONFIG } from "./origin.mjs";
 
 const origin = await startOrigin();
-const RETURNING = "tailor_vid=BwcHBwcHBwcHBwcHBwcHBw";
+const RETURNING = visitorPair("BwcHBwcHBwcHBwcHBwcHBw");
 
 async function assertUnchanged(worker, path = "/page") {
   const res = await request(`${worker.url}${path}`);

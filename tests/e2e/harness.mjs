@@ -1,6 +1,7 @@
 // End-to-end harness: the real built Wasm (build/worker/shim.mjs) in workerd via Miniflare,
 // in front of an origin on loopback, requested over real HTTP so streaming and compression
 // are what a browser would see.
+import { createHmac } from "node:crypto";
 import http from "node:http";
 import { after } from "node:test";
 import { Miniflare } from "miniflare";
@@ -8,6 +9,20 @@ import { migrate, workerOptions } from "../../scripts/miniflare.mjs";
 
 /** The admin token every test worker accepts (`Authorization: Bearer ...`). */
 export const ADMIN_TOKEN = "test-admin-token";
+/** The key test workers sign visitor ids with (the native tests use the same one). */
+export const ID_KEY = "tailor-test-visitor-id-key-0123456789abcdef";
+
+/** A visitor id signed as the worker signs it (`<id>.<tag>`, the tag the first 16 bytes of
+ *  HMAC-SHA256 over "tailor:visitor-id:<id>", base64url), with `key`. */
+export function signVisitor(id, key = ID_KEY) {
+  const tag = createHmac("sha256", key).update(`tailor:visitor-id:${id}`).digest().subarray(0, 16);
+  return `${id}.${tag.toString("base64url")}`;
+}
+
+/** The `tailor_vid=...` cookie pair of a returning visitor with this id. */
+export function visitorPair(id, key = ID_KEY) {
+  return `tailor_vid=${signVisitor(id, key)}`;
+}
 
 // NOTE: node --test runs each file in its own process; everything started here is stopped
 // after the file's tests, and on exit too, so a failing `before` can't leave a hang behind.
@@ -58,6 +73,7 @@ export async function startWorker({ origin, kv = [], bindings = {}, faultyKv, as
       CONFIG_TTL_SECONDS: "0",
       KV_TIMEOUT_MS: "2000",
       DEMO: "true",
+      TAILOR_ID_KEY: ID_KEY,
       ...(adminToken ? { TAILOR_ADMIN_TOKEN: adminToken } : {}),
       ...bindings,
     },

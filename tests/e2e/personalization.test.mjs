@@ -17,7 +17,7 @@ test("a first-time visitor gets the welcome and a visitor id cookie", async () =
   assert.match(res.text, /café ✓/, "the rest of the page is intact");
   const cookie = res.setCookies.find((c) => c.startsWith("tailor_vid="));
   assert.ok(cookie, "a visitor id is issued");
-  assert.match(cookie, /^tailor_vid=[A-Za-z0-9_-]{22}; Path=\/; Max-Age=34560000; HttpOnly; SameSite=Lax$/);
+  assert.match(cookie, /^tailor_vid=[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22}; Path=\/; Max-Age=34560000; HttpOnly; SameSite=Lax$/);
   assert.doesNotMatch(cookie, /Secure/, "not Secure over plain http");
 });
 
