@@ -5,9 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Just above the size at the last deliberate change (679,957 B raw, 295,153 B gzip).
-RAW_BUDGET=690000
-GZIP_BUDGET=300000
+# Just above the size at the last deliberate change (824,563 B raw, 352,064 B gzip): signed
+# identities, consent, store webhooks, the profile queue and erasure added 140 KiB raw /
+# 55 KiB gzip (HMAC-SHA256 is 5 KiB of it; the rest is spread over ~4,500 functions, the
+# largest the admin routes' async state machine at 20 KiB raw).
+RAW_BUDGET=830000
+GZIP_BUDGET=356000
 
 raw=$(stat -c %s build/index_bg.wasm)
 gzipped=$(gzip -9 -c build/index_bg.wasm | wc -c)

@@ -6,8 +6,8 @@ use serde_json::Value;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 use worker::{
-    console_error, console_warn, Context, D1Database, Env, MessageBatch, QueueContentType,
-    RawMessageBuilder, SendMessage,
+    console_error, Context, D1Database, Env, MessageBatch, QueueContentType, RawMessageBuilder,
+    SendMessage,
 };
 
 use crate::events::{statements, Event};
@@ -36,13 +36,9 @@ pub async fn send_now(env: &Env, events: &[Event]) -> Result<(), String> {
     if events.is_empty() {
         return Ok(());
     }
-    let queue = match env.queue(QUEUE_BINDING) {
-        Ok(queue) => queue,
-        Err(_) => {
-            console_warn!("tailor: no {QUEUE_BINDING} queue binding: events are not recorded");
-            return Ok(());
-        }
-    };
+    let queue = env
+        .queue(QUEUE_BINDING)
+        .map_err(|_| format!("no {QUEUE_BINDING} queue binding"))?;
     // NOTE: raw JS strings: the typed send would link a serde serializer just to copy text.
     let messages: Vec<SendMessage<JsValue>> = events
         .iter()
