@@ -31,7 +31,7 @@ export function workerOptions({ origin, bindings = {}, asDeployed = false, cf = 
     // NOTE: a short batch timeout so tests see events in D1 within a second or two.
     queueConsumers: {
       "tailor-events": { maxBatchSize: 100, maxBatchTimeout: 1 },
-      "tailor-profiles": { maxBatchSize: 100, maxBatchTimeout: 1, maxConcurrency: 1 },
+      "tailor-profiles": { maxBatchSize: 100, maxBatchTimeout: 1, maxConcurrency: 1, maxRetries: 10, retryDelay: 2, deadLetterQueue: "tailor-profiles-failed" },
     },
     d1Databases: ["TAILOR_DB"],
     bindings: { ...wranglerVars, ORIGIN: origin ?? "", ...bindings },
