@@ -24,7 +24,7 @@ console.log(`\nTailor demo storefront: ${base}/\n\nBrowse as a persona (sets the
 for (const [name, p] of Object.entries(personas())) {
   console.log(`  ${(p.label + ":").padEnd(22)} ${base}/__tailor/persona/${name}`);
 }
-console.log(`\nPrivacy: the shopper's opt-out page: ${base}/__tailor/opt-out (browsers sending Sec-GPC: 1 get contextual content only)`);
+console.log(`\nPrivacy: the opt-out page shoppers see: ${base}/__tailor/opt-out (browsers sending Sec-GPC: 1 get contextual content only)`);
 console.log(`\nExperiment report (admin token from .dev.vars):\n  curl -H "Authorization: Bearer demo-admin-token" ${base}/__tailor/report/vip-cta.json`);
 console.log("\nStarting wrangler dev (it builds the Wasm first; Ctrl+C stops it)...\n");
 ' "$PORT"
