@@ -98,7 +98,27 @@ mod native {
         group.finish();
     }
 
-    criterion_group!(benches, config_load, decisions, rewrites);
+    /// What identity adds to every page view: verifying the signed visitor cookie (one
+    /// HMAC-SHA256) and deciding consent, against the decision it precedes.
+    fn identity(c: &mut Criterion) {
+        let config = Config::parse(
+            &fs::read_to_string(root().join("fixtures/config.json")).expect("config"),
+            &check_selector,
+        )
+        .expect("valid");
+        let persona = persona_at("fixtures/personas/vip.json");
+        let (request, _) = persona_request(&config, &persona, "https://shop.test/", NOW);
+        let mut group = c.benchmark_group("identity: per page view");
+        group.bench_function("verify the signed visitor cookie", |b| {
+            b.iter(|| identify(black_box(&request), [1; 16]))
+        });
+        group.bench_function("decide consent", |b| {
+            b.iter(|| tailor::privacy::decide_consent(&config.consent, black_box(&request)))
+        });
+        group.finish();
+    }
+
+    criterion_group!(benches, config_load, decisions, rewrites, identity);
 }
 
 #[cfg(not(target_arch = "wasm32"))]
