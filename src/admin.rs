@@ -45,6 +45,9 @@ pub enum AdminRoute {
     /// `GET /__tailor/visitor`: the shopper's signed visitor token, for the storefront to put
     /// on the cart (so orders can be linked to the visitor).
     VisitorToken,
+    /// `GET /__tailor/health`: the isolate's state (config version, Wasm memory), for load
+    /// and soak tests and monitoring.
+    Health,
     /// Anything else under the prefix.
     Unknown,
 }
@@ -107,6 +110,7 @@ pub fn admin_route(method: &str, path: &str, accept: Option<&str>) -> Option<Adm
         None if rest == "opt-out" && (get || post) => AdminRoute::OptOut { confirm: post },
         None if rest == "opt-in" && post => AdminRoute::OptIn,
         None if rest == "visitor" && get => AdminRoute::VisitorToken,
+        None if rest == "health" && get => AdminRoute::Health,
         Some(("webhooks", "shopify")) if post => AdminRoute::Webhook(WebhookSource::Shopify),
         Some(("webhooks", "events")) if post => AdminRoute::Webhook(WebhookSource::Generic),
         Some(("profiles", subject)) if get || delete => match subject.split_once('/') {
@@ -254,6 +258,7 @@ mod tests {
             AdminRoute::Unknown
         );
         assert_eq!(route("GET", "/__tailor/nothing").guard(), Guard::AdminToken);
+        assert_eq!(route("GET", "/__tailor/health").guard(), Guard::AdminToken);
     }
 
     #[test]

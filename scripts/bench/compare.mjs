@@ -120,7 +120,9 @@ async function tailorWorker(config) {
   };
 }
 
-const tailorOptions = () => workerOptions({ origin, bindings: { CONFIG_TTL_SECONDS: "3600", KV_TIMEOUT_MS: "2000", DEMO: "true" } });
+// NOTE: without TAILOR_ID_KEY every visitor would be anonymous (no persona, no profile read).
+const tailorOptions = () =>
+  workerOptions({ origin, bindings: { CONFIG_TTL_SECONDS: "3600", KV_TIMEOUT_MS: "2000", DEMO: "true", TAILOR_ID_KEY: "benchmark-visitor-id-key-0123456789abcdef" } });
 const nothingApplies = JSON.stringify({ ...JSON.parse(configText()), slots: [], experiments: [] });
 
 const workers = [

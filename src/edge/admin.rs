@@ -66,6 +66,7 @@ pub async fn route(
         }
         AdminRoute::OptIn => privacy::set_opt_out(request, env, ctx, settings, facts, false).await,
         AdminRoute::VisitorToken => privacy::visitor_token(env, ctx, settings, facts).await,
+        AdminRoute::Health => health(),
         AdminRoute::Unknown => reply(404, &json!({"error": "no such admin route"})),
     })
 }
@@ -126,6 +127,20 @@ async fn audit(env: &Env, settings: &Settings, as_json: bool, now_ms: f64) -> Re
     } else {
         html(&audit_report_html(&audit))
     }
+}
+
+/// The isolate's state: the config it holds and its Wasm linear memory, which only grows; a
+/// soak test samples it to see that page views leak nothing.
+fn health() -> Response {
+    let pages = core::arch::wasm32::memory_size::<0>();
+    let config = store::last_config();
+    reply(
+        200,
+        &json!({
+            "wasmMemoryBytes": pages * 65_536,
+            "configVersion": config.as_ref().map(|c| c.version.clone()),
+        }),
+    )
 }
 
 fn unavailable(reason: &str) -> Response {

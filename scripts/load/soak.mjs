@@ -1,0 +1,98 @@
+// A soak: a steady request rate for a long time against Tailor in workerd, the traffic mix of
+// stack.mjs, with workerd's resident memory, the isolate's Wasm memory and latency sampled
+// every minute. A leak (the wasm-bindgen closures handed to the HTMLRewriter are the first
+// suspect) shows as memory that keeps climbing; a slowdown as latency that drifts.
+//
+// Usage (after `npm run build`): node scripts/load/soak.mjs [minutes=30] [rate=40]
+// Writes one CSV line per minute to target/soak.csv and prints a summary.
+import http from "node:http";
+import { mkdirSync, writeFileSync, appendFileSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT } from "../fixtures.mjs";
+import { rssBytes, startStack } from "./stack.mjs";
+
+const MINUTES = Number(process.argv[2] ?? 30);
+const RATE = Number(process.argv[3] ?? 40);
+const csv = join(ROOT, "target/soak.csv");
+mkdirSync(join(ROOT, "target"), { recursive: true });
+writeFileSync(csv, "minute,requests,errors,non_200,p50_ms,p90_ms,p99_ms,max_ms,workerd_rss_mib,wasm_memory_mib\n");
+
+const stack = await startStack();
+const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+
+function get(headers) {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const req = http.get(`${stack.url}/`, { agent, headers }, (res) => {
+      let bytes = 0;
+      res.on("data", (d) => (bytes += d.length));
+      res.on("end", () => resolve({ ms: performance.now() - started, status: res.statusCode, bytes }));
+      res.on("error", () => resolve({ ms: performance.now() - started, error: true }));
+    });
+    req.setTimeout(10_000, () => req.destroy());
+    req.on("error", () => resolve({ ms: performance.now() - started, error: true }));
+  });
+}
+
+const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+const rows = [];
+try {
+  const interval = 1000 / RATE;
+  const start = performance.now();
+  let sent = 0;
+  let minute = [];
+  let pending = new Set();
+  for (let m = 1; m <= MINUTES; m++) {
+    const until = start + m * 60_000;
+    // NOTE: requests are started on a fixed schedule whatever the answers, as real traffic is.
+    while (performance.now() < until) {
+      const due = start + sent * interval;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const visitor = stack.visitors[sent % stack.visitors.length];
+      sent++;
+      const p = get(visitor.headers).then((r) => {
+        minute.push(r);
+        pending.delete(p);
+      });
+      pending.add(p);
+    }
+    const done = minute;
+    minute = [];
+    const times = done.map((r) => r.ms).sort((a, b) => a - b);
+    const health = await stack.health();
+    const row = {
+      minute: m,
+      requests: done.length,
+      errors: done.filter((r) => r.error).length,
+      non200: done.filter((r) => !r.error && r.status !== 200).length,
+      p50: quantile(times, 0.5),
+      p90: quantile(times, 0.9),
+      p99: quantile(times, 0.99),
+      max: times.at(-1) ?? 0,
+      rss: rssBytes(stack.pid) / 2 ** 20,
+      wasm: health.wasmMemoryBytes / 2 ** 20,
+    };
+    rows.push(row);
+    appendFileSync(csv, `${row.minute},${row.requests},${row.errors},${row.non200},${row.p50.toFixed(2)},${row.p90.toFixed(2)},${row.p99.toFixed(2)},${row.max.toFixed(1)},${row.rss.toFixed(1)},${row.wasm.toFixed(2)}\n`);
+    console.log(
+      `minute ${m}: ${row.requests} requests, ${row.errors} errors, ${row.non200} non-200, p50 ${row.p50.toFixed(1)} ms, p99 ${row.p99.toFixed(1)} ms, workerd RSS ${row.rss.toFixed(0)} MiB, wasm ${row.wasm.toFixed(1)} MiB`,
+    );
+  }
+  await Promise.all(pending);
+} finally {
+  await stack.stop();
+  agent.destroy();
+}
+
+const sum = (key) => rows.reduce((s, r) => s + r[key], 0);
+const firstFive = rows.slice(1, 6);
+const lastFive = rows.slice(-5);
+const mean = (rs, key) => rs.reduce((s, r) => s + r[key], 0) / Math.max(1, rs.length);
+console.log(`\n${MINUTES} min at ${RATE} req/s: ${sum("requests")} requests, ${sum("errors")} errors, ${sum("non200")} non-200`);
+console.log(`p50: minutes 2-6 ${mean(firstFive, "p50").toFixed(2)} ms, last 5 ${mean(lastFive, "p50").toFixed(2)} ms`);
+console.log(`p99: minutes 2-6 ${mean(firstFive, "p99").toFixed(2)} ms, last 5 ${mean(lastFive, "p99").toFixed(2)} ms`);
+console.log(`workerd RSS: minute 1 ${rows[0]?.rss.toFixed(0)} MiB, max ${Math.max(...rows.map((r) => r.rss)).toFixed(0)} MiB, last ${rows.at(-1)?.rss.toFixed(0)} MiB`);
+console.log(`wasm memory: minute 1 ${rows[0]?.wasm.toFixed(2)} MiB, last ${rows.at(-1)?.wasm.toFixed(2)} MiB`);
+console.log(`per-minute figures: ${csv}`);
+if (sum("errors") + sum("non200") > 0) process.exitCode = 1;

@@ -1,0 +1,101 @@
+// What the load and soak scripts run against: the benchmark origin in its own process (the
+// demo home page, ~122 KB, from memory) and Tailor in its own workerd (Miniflare on loopback)
+// with the fixture config, catalog and personas in KV. `visitors` is the traffic mix: every
+// persona (its cookies as the demo's persona switch sets them), new visitors, visitors sending
+// GPC, and a crawler.
+import { spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import http from "node:http";
+import { Miniflare } from "miniflare";
+import { kvEntries, personas } from "../fixtures.mjs";
+import { migrate, workerOptions } from "../miniflare.mjs";
+
+export const BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36";
+export const ADMIN_TOKEN = "load-admin-token";
+const CRAWLER = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
+
+function workerdPids() {
+  return new Set(
+    readdirSync("/proc")
+      .filter((p) => /^\d+$/.test(p))
+      .filter((p) => {
+        try {
+          return readFileSync(`/proc/${p}/comm`, "utf8").trim() === "workerd";
+        } catch {
+          return false;
+        }
+      })
+      .map(Number),
+  );
+}
+
+/** Resident memory of a process, in bytes. */
+export function rssBytes(pid) {
+  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"));
+  return Number(line.split(/\s+/)[1]) * 1024;
+}
+
+/** CPU time (user + system) of a process, in ms. */
+export function cpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+/** Starts the origin and the worker; `stop()` ends both. */
+export async function startStack() {
+  const origin = spawn(process.execPath, [new URL("../bench/origin.mjs", import.meta.url).pathname], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const originUrl = await new Promise((resolve) => origin.stdout.once("data", (d) => resolve(String(d).split(" ")[0])));
+  const before = workerdPids();
+  const options = workerOptions({
+    origin: originUrl,
+    bindings: {
+      CONFIG_TTL_SECONDS: "30",
+      KV_TIMEOUT_MS: "500",
+      DEMO: "true",
+      TAILOR_ID_KEY: "load-test-visitor-id-key-0123456789abcdef",
+      TAILOR_ADMIN_TOKEN: ADMIN_TOKEN,
+    },
+  });
+  const mf = new Miniflare({ ...options, handleRuntimeStdio: () => {} });
+  const url = String(await mf.ready).replace(/\/$/, "");
+  const pid = [...workerdPids()].find((p) => !before.has(p));
+  await migrate(mf);
+  const kv = await mf.getKVNamespace("TAILOR_KV");
+  for (const { key, value } of kvEntries()) await kv.put(key, value);
+
+  const visitors = [];
+  for (const name of Object.keys(personas())) {
+    if (name === "first-time") continue;
+    const res = await fetch(`${url}/__tailor/persona/${name}`, { redirect: "manual", headers: { "user-agent": BROWSER } });
+    const cookie = res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+    if (res.status !== 303 || !cookie) throw new Error(`persona ${name}: ${res.status}`);
+    visitors.push({ name, headers: { "user-agent": BROWSER, accept: "text/html", cookie } });
+  }
+  visitors.push({ name: "new visitor", headers: { "user-agent": BROWSER, accept: "text/html" } });
+  visitors.push({ name: "GPC", headers: { "user-agent": BROWSER, accept: "text/html", "sec-gpc": "1" } });
+  visitors.push({ name: "crawler", headers: { "user-agent": CRAWLER, accept: "text/html" } });
+
+  return {
+    url,
+    pid,
+    visitors,
+    /** The isolate's `/__tailor/health`, on a fresh connection (never a pooled one the
+     *  server may just have closed). */
+    health() {
+      return new Promise((resolve, reject) => {
+        const req = http.get(`${url}/__tailor/health`, { agent: false, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }, (res) => {
+          let text = "";
+          res.on("data", (d) => (text += d));
+          res.on("end", () => resolve(JSON.parse(text)));
+        });
+        req.on("error", reject);
+      });
+    },
+    async stop() {
+      await mf.dispose();
+      origin.kill();
+    },
+  };
+}
