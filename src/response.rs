@@ -26,6 +26,15 @@ pub struct ResponsePlan {
 /// would fragment shared caches without making them safe.
 pub const PERSONAL_CACHE_CONTROL: &str = "private, no-cache";
 
+/// Cache directives aimed at shared caches only, which override `Cache-Control` there: left in
+/// place, an origin's `CDN-Cache-Control: max-age=3600` would let a CDN in front of the worker
+/// keep one shopper's page for everyone.
+pub const SHARED_CACHE_HEADERS: [&str; 3] = [
+    "cdn-cache-control",
+    "cloudflare-cdn-cache-control",
+    "surrogate-control",
+];
+
 /// Headers that describe the origin's exact bytes and are wrong once the body is rewritten.
 pub const HEADERS_INVALIDATED_BY_REWRITE: [&str; 5] = [
     "content-length",
@@ -239,6 +248,7 @@ pub fn header_changes(plan: &ResponsePlan, body_changes: bool) -> HeaderChanges 
         changes
             .set
             .push(("cache-control", PERSONAL_CACHE_CONTROL.to_string()));
+        changes.remove.extend(SHARED_CACHE_HEADERS);
     }
     changes.append.extend(
         plan.set_cookies
@@ -343,6 +353,28 @@ mod tests {
     }
 
     #[test]
+    fn no_shared_cache_may_keep_a_personal_response() {
+        // Security review: CDN-specific directives override Cache-Control in shared caches.
+        for (plan, body_changes) in [
+            (ResponsePlan::default(), true),
+            (
+                ResponsePlan {
+                    set_cookies: vec!["a=1".into()],
+                },
+                false,
+            ),
+        ] {
+            let changes = header_changes(&plan, body_changes);
+            for header in SHARED_CACHE_HEADERS {
+                assert!(changes.remove.contains(&header), "{header}");
+            }
+        }
+        assert!(header_changes(&ResponsePlan::default(), false)
+            .remove
+            .is_empty());
+    }
+
+    #[test]
     fn untouched_pages_keep_their_headers() {
         assert!(header_changes(&ResponsePlan::default(), false).is_empty());
         let cookie_only = header_changes(
@@ -352,8 +384,9 @@ mod tests {
             false,
         );
         assert!(
-            cookie_only.remove.is_empty(),
-            "the body is the origin's: keep its length"
+            !cookie_only.remove.contains(&"content-length")
+                && !cookie_only.remove.contains(&"etag"),
+            "the body is the origin's: keep its length and validators"
         );
         assert_eq!(
             cookie_only.set.len(),
