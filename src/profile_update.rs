@@ -39,6 +39,18 @@ pub fn cart_link_key(cart_token: &str) -> String {
     format!("cart:{cart_token}")
 }
 
+/// How long an erasure is remembered: updates that happened before it and are still on the
+/// queue (retries, the dead-letter queue) must not bring the person back.
+pub const TOMBSTONE_TTL_SECS: u64 = 7 * 24 * 60 * 60;
+
+/// The KV key remembering that the profile under `profile_key` was erased. Named by a hash,
+/// so the tombstone holds no id of the person.
+pub fn tombstone_key(profile_key: &str) -> String {
+    let digest = crate::crypto::hmac_sha256(b"tailor:erased", profile_key.as_bytes());
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!("erased:{hex}")
+}
+
 /// The KV key recording that a webhook was received.
 pub fn webhook_record_key(source: Source, id: &str) -> String {
     let source = match source {
@@ -75,6 +87,8 @@ pub enum ProfileUpdate {
         cart_token: String,
         /// The visitor.
         visitor: VisitorId,
+        /// When.
+        at_ms: u64,
     },
 }
 
@@ -102,7 +116,9 @@ impl ProfileUpdate {
             Self::LinkCart {
                 cart_token,
                 visitor,
-            } => json!({"kind": "cart-link", "cartToken": cart_token, "visitor": visitor.as_str()}),
+                at_ms,
+            } => json!({"kind": "cart-link", "cartToken": cart_token, "visitor": visitor.as_str(),
+                        "at": at_ms}),
         }
         .to_string()
     }
@@ -131,6 +147,7 @@ impl ProfileUpdate {
             "cart-link" => Some(Self::LinkCart {
                 cart_token: value.get("cartToken")?.as_str()?.to_string(),
                 visitor: visitor?,
+                at_ms: value.get("at")?.as_u64()?,
             }),
             _ => None,
         }
@@ -207,6 +224,8 @@ impl Documents {
                 Some(CART_LINK_TTL_SECS)
             } else if key.starts_with("webhook:") {
                 Some(WEBHOOK_RECORD_TTL_SECS)
+            } else if key.starts_with("erased:") {
+                Some(TOMBSTONE_TTL_SECS)
             } else {
                 None
             }
@@ -307,6 +326,30 @@ fn family(
 }
 
 fn target(update: &ProfileUpdate, docs: &Documents) -> Target {
+    match family_of(update, docs) {
+        Target::Family {
+            root,
+            customer,
+            visitor,
+        } => {
+            // NOTE: whether the family was erased after this update happened decides whether
+            // it may be applied at all.
+            let tombstone = tombstone_key(&root);
+            if docs.is_loaded(&tombstone) {
+                Target::Family {
+                    root,
+                    customer,
+                    visitor,
+                }
+            } else {
+                Target::Need(vec![tombstone])
+            }
+        }
+        other => other,
+    }
+}
+
+fn family_of(update: &ProfileUpdate, docs: &Documents) -> Target {
     match update {
         ProfileUpdate::Store { event, visitor } => family(
             docs,
@@ -372,6 +415,17 @@ pub fn apply_batch(
                 continue;
             }
         };
+        let erased_at = docs
+            .get(&tombstone_key(&root))
+            .and_then(|t| t.get("at"))
+            .and_then(Value::as_u64);
+        if erased_at.is_some_and(|erased| occurred_at(update) <= erased) {
+            outcome.skipped.push(format!(
+                "{}: the profile was erased after it happened",
+                describe(update)
+            ));
+            continue;
+        }
         let mut document = docs.get(&root).cloned();
         let changed = match update {
             ProfileUpdate::Store { event, .. } => {
@@ -415,6 +469,7 @@ pub fn apply_batch(
             ProfileUpdate::LinkCart {
                 cart_token,
                 visitor,
+                ..
             } => {
                 docs.put(
                     &cart_link_key(cart_token),
@@ -486,6 +541,26 @@ fn link(profile: &mut Map<String, Value>, visitor: &VisitorId, docs: &mut Docume
     }
     profile.insert("visitorIds".into(), json!(visitors));
     true
+}
+
+fn occurred_at(update: &ProfileUpdate) -> u64 {
+    match update {
+        ProfileUpdate::Store { event, .. } => event.occurred_at_ms,
+        ProfileUpdate::Privacy { at_ms, .. } | ProfileUpdate::LinkCart { at_ms, .. } => *at_ms,
+    }
+}
+
+/// The tombstones to write once `keys` are erased at `now_ms`, so queued updates from before
+/// cannot recreate them.
+pub fn tombstones(keys: &[String], now_ms: u64) -> Vec<Write> {
+    keys.iter()
+        .filter(|k| k.starts_with("profile:"))
+        .map(|k| Write::Put {
+            key: tombstone_key(k),
+            value: json!({"at": now_ms}).to_string(),
+            ttl_secs: Some(TOMBSTONE_TTL_SECS),
+        })
+        .collect()
 }
 
 fn describe(update: &ProfileUpdate) -> String {
@@ -646,6 +721,7 @@ mod tests {
             ProfileUpdate::LinkCart {
                 cart_token: "c1-abc".into(),
                 visitor: visitor(3),
+                at_ms: NOW,
             },
         ];
         for update in updates {
@@ -728,6 +804,7 @@ mod tests {
         let link = [ProfileUpdate::LinkCart {
             cart_token: "c1-abc".into(),
             visitor: shopper.clone(),
+            at_ms: NOW,
         }];
         let (docs, _) = run(&link, &BTreeMap::new());
         let link_ttl = docs.writes().into_iter().find_map(|w| match w {
@@ -846,6 +923,7 @@ mod tests {
             ProfileUpdate::LinkCart {
                 cart_token: "cart-1".into(),
                 visitor: first.clone(),
+                at_ms: NOW,
             },
             store(order("1", Some("c-7"), NOW), Some(first.clone())),
             store(order("2", Some("c-7"), NOW + 1), Some(second.clone())),
@@ -887,6 +965,7 @@ mod tests {
             &[ProfileUpdate::LinkCart {
                 cart_token: "cart-9".into(),
                 visitor: lone.clone(),
+                at_ms: NOW,
             }],
             &BTreeMap::new(),
         );
@@ -894,5 +973,49 @@ mod tests {
         let (keys, visitors) = erase(&kv, Some(&lone), None);
         assert_eq!(keys, ["cart:cart-9".to_string(), profile_key(&lone)]);
         assert_eq!(visitors, [lone.to_string()]);
+    }
+
+    #[test]
+    fn updates_from_before_an_erasure_cannot_bring_the_person_back() {
+        let shopper = visitor(11);
+        let (docs, _) = run(
+            &[store(order("1", Some("c-11"), NOW), Some(shopper.clone()))],
+            &BTreeMap::new(),
+        );
+        let kv = written(&BTreeMap::new(), &docs);
+        let (keys, _) = erase(&kv, None, Some("c-11"));
+        // The erasure: every key deleted, a tombstone for each profile.
+        let mut kv: BTreeMap<String, String> =
+            kv.into_iter().filter(|(k, _)| !keys.contains(k)).collect();
+        for write in tombstones(&keys, NOW + 10) {
+            if let Write::Put {
+                key,
+                value,
+                ttl_secs,
+            } = write
+            {
+                assert_eq!(ttl_secs, Some(TOMBSTONE_TTL_SECS));
+                assert!(
+                    !key.contains("c-11") && !key.contains(shopper.as_str()),
+                    "{key}"
+                );
+                kv.insert(key, value);
+            }
+        }
+        // A retry of an order placed before the erasure is dropped ...
+        let stale = [store(
+            order("2", Some("c-11"), NOW + 5),
+            Some(shopper.clone()),
+        )];
+        let (docs, outcome) = run(&stale, &kv);
+        assert_eq!(
+            outcome.skipped,
+            ["order event evt-2: the profile was erased after it happened"]
+        );
+        assert!(docs.writes().is_empty(), "{:?}", docs.writes());
+        // ... while a new order after it starts a new profile.
+        let (docs, _) = run(&[store(order("3", Some("c-11"), NOW + 20), None)], &kv);
+        let kv = written(&kv, &docs);
+        assert_eq!(doc(&kv, "profile:customer:c-11")["orders"]["count"], 1);
     }
 }

@@ -54,7 +54,7 @@ pub async fn route(
         AdminRoute::Audit { json } => audit(env, settings, json, now_ms).await,
         AdminRoute::Profile { subject, erase } => {
             if erase {
-                profiles::erase(env, settings, &subject).await
+                profiles::erase(env, settings, &subject, now).await
             } else {
                 profiles::read_profile(env, settings, &subject).await
             }

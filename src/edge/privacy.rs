@@ -190,6 +190,7 @@ pub async fn visitor_token(
             let update = ProfileUpdate::LinkCart {
                 cart_token: token.to_string(),
                 visitor: visitor.clone(),
+                at_ms: facts.now_ms,
             };
             let env = env.clone();
             ctx.wait_until(async move {

@@ -19,8 +19,8 @@ use super::store;
 use crate::admin::{Subject, WebhookSource};
 use crate::events::ERASE_VISITOR_SQL;
 use crate::profile_update::{
-    apply_batch, erasure, keys_to_load, webhook_record_key, Documents, Erasure, ProfileUpdate,
-    Write,
+    apply_batch, erasure, keys_to_load, tombstones, webhook_record_key, Documents, Erasure,
+    ProfileUpdate, Write,
 };
 use crate::store_event::{
     category_of, parse_generic, parse_shopify, verify_signature, Change, PayloadError,
@@ -33,8 +33,8 @@ pub const QUEUE_BINDING: &str = "TAILOR_PROFILES";
 /// Its name, as the consumer sees it.
 pub const QUEUE_NAME: &str = "tailor-profiles";
 
-/// Rounds of loading a batch may need (cart token → visitor → customer).
-const MAX_LOAD_ROUNDS: usize = 4;
+/// Rounds of loading a batch may need (cart token → visitor → customer → tombstone).
+const MAX_LOAD_ROUNDS: usize = 5;
 
 /// `POST /__tailor/webhooks/<source>`: verified, parsed and queued before the answer, so a
 /// 2xx means the event will be applied, and anything else means nothing was written (the
@@ -218,17 +218,7 @@ pub async fn consume(batch: MessageBatch<JsValue>, env: Env) {
     let outcome = apply_batch(&updates, &mut docs, &categories);
     let writes = docs.writes();
     let env = &env;
-    let results = join_all(writes.iter().map(|write| async move {
-        match write {
-            Write::Put {
-                key,
-                value,
-                ttl_secs,
-            } => store::put(env, key, value, *ttl_secs).await,
-            Write::Delete(key) => store::delete(env, key).await,
-        }
-    }))
-    .await;
+    let results = join_all(writes.iter().map(|write| execute(env, write))).await;
     if let Some(problem) = results.into_iter().find_map(Result::err) {
         console_error!(
             "tailor: profile updates not all written ({problem}); the queue will redeliver them"
@@ -255,6 +245,18 @@ pub async fn consume(batch: MessageBatch<JsValue>, env: Env) {
     batch.ack_all();
 }
 
+/// Performs one KV write of a batch or an erasure.
+async fn execute(env: &Env, write: &Write) -> Result<(), String> {
+    match write {
+        Write::Put {
+            key,
+            value,
+            ttl_secs,
+        } => store::put(env, key, value, *ttl_secs).await,
+        Write::Delete(key) => store::delete(env, key).await,
+    }
+}
+
 /// `GET /__tailor/profiles/<kind>/<id>`: the stored profile, as is.
 pub async fn read_profile(env: &Env, settings: &Settings, subject: &Subject) -> Response {
     let key = match subject {
@@ -277,7 +279,7 @@ pub async fn read_profile(env: &Env, settings: &Settings, subject: &Subject) -> 
 /// `DELETE /__tailor/profiles/<kind>/<id>`: erases the person: every KV key linked to them
 /// (their profile, the customer's, each linked browser's copy, cart links) and their event
 /// rows in D1. Synchronous, so the answer lists what is gone.
-pub async fn erase(env: &Env, settings: &Settings, subject: &Subject) -> Response {
+pub async fn erase(env: &Env, settings: &Settings, subject: &Subject, now_ms: u64) -> Response {
     let (visitor, customer) = match subject {
         Subject::Customer(id) => (None, Some(id.as_str())),
         Subject::Visitor(id) => match VisitorId::parse(id) {
@@ -308,6 +310,15 @@ pub async fn erase(env: &Env, settings: &Settings, subject: &Subject) -> Respons
         return reply(
             503,
             &json!({"error": problem, "erased": false, "retry": true}),
+        );
+    }
+    // NOTE: updates already on the queue from before now must not recreate what was erased.
+    let marks = tombstones(&keys, now_ms);
+    let marked = join_all(marks.iter().map(|write| execute(env, write))).await;
+    if let Some(problem) = marked.into_iter().find_map(Result::err) {
+        return reply(
+            503,
+            &json!({"error": problem, "erased": true, "retry": true}),
         );
     }
     let rows = match events::erase_visitors(env, ERASE_VISITOR_SQL, &visitor_ids).await {

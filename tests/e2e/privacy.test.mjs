@@ -371,4 +371,12 @@ test("erasure deletes the profile and every key linked to it, and its event rows
   }
   const gone = await request(`${w.url}/__tailor/profiles/customer/7100`, { headers: admin });
   assert.equal(gone.status, 404);
+
+  // A delivery of an order placed before the erasure (a retry, a late webhook) does not bring
+  // the person back: the erasure left tombstones, named by hashes, not ids.
+  assert.ok((await allKeys(w)).some((k) => k.startsWith("erased:")));
+  const late = order({ orderId: 7103, customerId: 7100, visitorToken: signVisitor(first), at: new Date(Date.now() - 60_000) });
+  assert.equal((await shopifyWebhook(w, "orders/create", late)).status, 200);
+  await new Promise((r) => setTimeout(r, 2000));
+  assert.deepEqual(personal(await allKeys(w)), [], "still nothing of theirs");
 });
