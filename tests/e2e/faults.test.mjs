@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import http from "node:http";
-import { startWorker, startServer, request, waitForLog, visitorPair } from "./harness.mjs";
+import { startWorker, startServer, waitForLog, visitorPair } from "./harness.mjs";
 import { HERO_CONFIG } from "./origin.mjs";
 
 const BROWSER = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
@@ -48,57 +48,57 @@ function rawHead(req, headers) {
 
 const seen = [];
 const originUrl = await startServer(async (req, res) => {
-    const chunks = [];
-    for await (const chunk of req) chunks.push(chunk);
-    const body = Buffer.concat(chunks);
-    seen.push({ method: req.method, url: req.url, headers: req.headers, body });
-    const path = new URL(req.url, "http://origin").pathname;
-    switch (path) {
-      case "/slow":
-        await sleep(1500);
-        res.writeHead(200, HTML);
-        return res.end(PAGE);
-      case "/reset":
-        // Half the page, then the connection dies.
-        res.writeHead(200, HTML);
-        res.write(LONG_PAGE.subarray(0, LONG_PAGE.length / 2));
-        await sleep(200);
-        return req.socket.destroy();
-      case "/claims-more":
-        // Content-Length 1000 bytes beyond what is sent; the connection is closed after 1.5 s.
-        rawHead(req, { ...HTML, "content-length": LONG_PAGE.length + 1000 });
-        req.socket.write(LONG_PAGE);
-        await sleep(1500);
-        return req.socket.destroy();
-      case "/claims-fewer":
-        // Content-Length 50 bytes short of the body; the 50 bytes follow anyway, and the
-        // connection stays open a while as if kept alive.
-        rawHead(req, { ...HTML, "content-length": Buffer.byteLength(PAGE) });
-        req.socket.write(`${PAGE}${"x".repeat(50)}`);
-        await sleep(1500);
-        return req.socket.destroy();
-      case "/garbage":
-        res.writeHead(200, { "content-type": "text/html" });
-        return res.end(Buffer.concat([Buffer.from(GARBAGE_HEAD), GARBAGE]));
-      case "/big":
-        res.writeHead(200, HTML);
-        return res.end(BIG_PAGE);
-      case "/deep":
-        res.writeHead(200, HTML);
-        return res.end(DEEP_PAGE);
-      case "/many-headers": {
-        const headers = { ...HTML };
-        for (let i = 0; i < 500; i++) headers[`x-fault-${i}`] = `value-${i}`;
-        res.writeHead(200, headers);
-        return res.end(PAGE);
-      }
-      case "/echo":
-        // What arrived, as HTML with a slot the config would fill if it were rewritten.
-        res.writeHead(200, { ...HTML, "x-origin-method": req.method });
-        return res.end(`<div data-tailor-slot="hero">${req.method} ${req.headers["content-type"] ?? "-"} ${body.length} ${sha256(body)}</div>`);
+  const chunks = [];
+  for await (const chunk of req) chunks.push(chunk);
+  const body = Buffer.concat(chunks);
+  seen.push({ method: req.method, url: req.url, headers: req.headers, body });
+  const path = new URL(req.url, "http://origin").pathname;
+  switch (path) {
+    case "/slow":
+      await sleep(1500);
+      res.writeHead(200, HTML);
+      return res.end(PAGE);
+    case "/reset":
+      // Half the page, then the connection dies.
+      res.writeHead(200, HTML);
+      res.write(LONG_PAGE.subarray(0, LONG_PAGE.length / 2));
+      await sleep(200);
+      return req.socket.destroy();
+    case "/claims-more":
+      // Content-Length 1000 bytes beyond what is sent; the connection is closed after 1.5 s.
+      rawHead(req, { ...HTML, "content-length": LONG_PAGE.length + 1000 });
+      req.socket.write(LONG_PAGE);
+      await sleep(1500);
+      return req.socket.destroy();
+    case "/claims-fewer":
+      // Content-Length 50 bytes short of the body; the 50 bytes follow anyway, and the
+      // connection stays open a while as if kept alive.
+      rawHead(req, { ...HTML, "content-length": Buffer.byteLength(PAGE) });
+      req.socket.write(`${PAGE}${"x".repeat(50)}`);
+      await sleep(1500);
+      return req.socket.destroy();
+    case "/garbage":
+      res.writeHead(200, { "content-type": "text/html" });
+      return res.end(Buffer.concat([Buffer.from(GARBAGE_HEAD), GARBAGE]));
+    case "/big":
+      res.writeHead(200, HTML);
+      return res.end(BIG_PAGE);
+    case "/deep":
+      res.writeHead(200, HTML);
+      return res.end(DEEP_PAGE);
+    case "/many-headers": {
+      const headers = { ...HTML };
+      for (let i = 0; i < 500; i++) headers[`x-fault-${i}`] = `value-${i}`;
+      res.writeHead(200, headers);
+      return res.end(PAGE);
     }
-    res.writeHead(200, HTML);
-    res.end(PAGE);
+    case "/echo":
+      // What arrived, as HTML with a slot the config would fill if it were rewritten.
+      res.writeHead(200, { ...HTML, "x-origin-method": req.method });
+      return res.end(`<div data-tailor-slot="hero">${req.method} ${req.headers["content-type"] ?? "-"} ${body.length} ${sha256(body)}</div>`);
+  }
+  res.writeHead(200, HTML);
+  res.end(PAGE);
 });
 
 /** A GET (or other) request as a browser makes it that reports whatever happens: a complete
@@ -178,6 +178,11 @@ test("a catalog of the wrong shape: the page is served, recommendations left alo
   assert.equal(again.status, 200);
   assert.equal(again.text, personalized(PAGE));
   assert.ok(await waitForLog(shop, /4 error\(s\): products\[0\]\.price: must be a number of at least 0; products\[0\]\.createdAt: "yesterday" is not a date; products\[1\]\.id: "p-1" is used by another product; products\[1\]\.handle: "a" is used by another product/), shop.logs());
+
+  // The control: with a valid catalog the same config does fill the slot.
+  await shop.kv.put("catalog", JSON.stringify({ products: [{ ...product, price: 5, createdAt: "2026-01-01" }] }));
+  const valid = await fetchRaw(`${shop.url}/page`);
+  assert.equal(valid.text, personalized(PAGE).replace("<p>Origin best sellers</p>", "<ul><li>A</li></ul>"));
 });
 
 // --- Origin ------------------------------------------------------------------------------
@@ -209,7 +214,11 @@ test("origin Content-Length larger than its body: the client's response ends whe
   const res = await fetchRaw(`${worker.url}/claims-more`);
   assert.equal(res.status, 200);
   assert.ok(res.ms >= 1400 && res.ms < 6000, `ended after ${res.ms} ms, after the origin closed`);
-  assert.ok(res.text.startsWith(personalized(LONG_PAGE.toString())), "every byte the origin sent arrived, rewritten");
+  assert.equal(res.text, personalized(LONG_PAGE.toString()), "every byte the origin sent arrived, rewritten");
+  // NOTE: the worker sets no deadline on the origin's body: the response lasts as long as
+  // the origin holds the connection, then ends cleanly (the runtime does not flag the
+  // missing 1000 bytes; nothing is logged).
+  assert.equal(res.outcome, "complete");
   console.log(`claims-more: outcome ${res.outcome}, ${res.buffer.length} bytes, ${res.ms} ms`);
   await assertStillServing();
 });
