@@ -6,7 +6,7 @@ use js_sys::{Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, RequestInit, RequestRedirect, Response, Url};
-use worker::Env;
+use worker::{console_warn, Env};
 
 use super::html_rewriter::describe;
 use super::settings::Settings;
@@ -26,8 +26,30 @@ extern "C" {
     fn fetch(this: &FetcherBinding, request: &Request) -> Result<Promise, JsValue>;
 }
 
-/// Fetches the origin's response for `request`.
+/// Fetches the origin's response for `request`; a `GET` or `HEAD` whose fetch fails is tried
+/// once more.
+///
+/// NOTE: the runtime reuses kept-alive origin connections, and one the origin left unusable
+/// (it sent more bytes than its `Content-Length`, or closed it as it was picked) fails the
+/// *next* request at once with "Network connection lost": a 502 of ours for an origin that is
+/// up (tests/e2e/faults.test.mjs). Like a browser, try a request without side effects again,
+/// once, on a new connection.
 pub async fn fetch(env: &Env, settings: &Settings, request: &Request) -> Result<Response, String> {
+    match fetch_once(env, settings, request).await {
+        Err(reason) if without_body(&request.method()) => {
+            console_warn!("tailor: origin fetch failed ({reason}): trying once more");
+            fetch_once(env, settings, request).await
+        }
+        result => result,
+    }
+}
+
+/// `GET` and `HEAD`: no side effects at the origin, and no body to send.
+fn without_body(method: &str) -> bool {
+    method.eq_ignore_ascii_case("GET") || method.eq_ignore_ascii_case("HEAD")
+}
+
+async fn fetch_once(env: &Env, settings: &Settings, request: &Request) -> Result<Response, String> {
     let promise = match &settings.origin {
         Some(origin) => global_fetch(&origin_request(origin, request)?),
         None => {
@@ -73,7 +95,10 @@ fn origin_request(origin: &str, request: &Request) -> Result<Request, String> {
     let init = RequestInit::new();
     init.set_method(&request.method());
     init.set_headers(&request.headers());
-    if let Some(body) = request.body() {
+    // NOTE: a GET or HEAD can arrive with a body (`Content-Length: 0` from some clients, or
+    // bytes): the runtime gives it a body stream, but a `Request` with one of those methods
+    // cannot have a body, and the origin was "unreachable" (a 502 of ours). The body is dropped.
+    if let Some(body) = request.body().filter(|_| !without_body(&request.method())) {
         init.set_body(&body);
     }
     init.set_redirect(RequestRedirect::Manual);
