@@ -3,7 +3,9 @@
 // every minute. A leak (the wasm-bindgen closures handed to the HTMLRewriter are the first
 // suspect) shows as memory that keeps climbing; a slowdown as latency that drifts.
 //
-// Usage (after `npm run build`): node scripts/load/soak.mjs [minutes=30] [rate=40]
+// Usage (after `npm run build`): node scripts/load/soak.mjs [minutes=30] [rate=40] [events=on|off]
+// With `off`, the Queue and D1 bindings are left out (see stack.mjs): workerd's memory is then
+// Tailor's alone, not also the local event store growing with every new visitor.
 // Writes one CSV line per minute to target/soak.csv and prints a summary.
 import http from "node:http";
 import { mkdirSync, writeFileSync, appendFileSync } from "node:fs";
@@ -13,11 +15,12 @@ import { rssBytes, startStack } from "./stack.mjs";
 
 const MINUTES = Number(process.argv[2] ?? 30);
 const RATE = Number(process.argv[3] ?? 40);
+const EVENTS = (process.argv[4] ?? "on") !== "off";
 const csv = join(ROOT, "target/soak.csv");
 mkdirSync(join(ROOT, "target"), { recursive: true });
 writeFileSync(csv, "minute,requests,errors,non_200,p50_ms,p90_ms,p99_ms,max_ms,workerd_rss_mib,wasm_memory_mib\n");
 
-const stack = await startStack();
+const stack = await startStack({ events: EVENTS });
 const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 
 function get(headers) {
@@ -27,10 +30,10 @@ function get(headers) {
       let bytes = 0;
       res.on("data", (d) => (bytes += d.length));
       res.on("end", () => resolve({ ms: performance.now() - started, status: res.statusCode, bytes }));
-      res.on("error", () => resolve({ ms: performance.now() - started, error: true }));
+      res.on("error", (e) => resolve({ ms: performance.now() - started, error: e.code ?? e.message }));
     });
-    req.setTimeout(10_000, () => req.destroy());
-    req.on("error", () => resolve({ ms: performance.now() - started, error: true }));
+    req.setTimeout(10_000, () => req.destroy(new Error("timeout after 10 s")));
+    req.on("error", (e) => resolve({ ms: performance.now() - started, error: e.code ?? e.message }));
   });
 }
 
@@ -75,8 +78,9 @@ try {
     };
     rows.push(row);
     appendFileSync(csv, `${row.minute},${row.requests},${row.errors},${row.non200},${row.p50.toFixed(2)},${row.p90.toFixed(2)},${row.p99.toFixed(2)},${row.max.toFixed(1)},${row.rss.toFixed(1)},${row.wasm.toFixed(2)}\n`);
+    const reasons = [...new Set(done.filter((r) => r.error).map((r) => r.error))];
     console.log(
-      `minute ${m}: ${row.requests} requests, ${row.errors} errors, ${row.non200} non-200, p50 ${row.p50.toFixed(1)} ms, p99 ${row.p99.toFixed(1)} ms, workerd RSS ${row.rss.toFixed(0)} MiB, wasm ${row.wasm.toFixed(1)} MiB`,
+      `minute ${m}: ${row.requests} requests, ${row.errors} errors${reasons.length ? ` (${reasons.join(", ")})` : ""}, ${row.non200} non-200, p50 ${row.p50.toFixed(1)} ms, p99 ${row.p99.toFixed(1)} ms, workerd RSS ${row.rss.toFixed(0)} MiB, wasm ${row.wasm.toFixed(1)} MiB`,
     );
   }
   await Promise.all(pending);
@@ -89,7 +93,7 @@ const sum = (key) => rows.reduce((s, r) => s + r[key], 0);
 const firstFive = rows.slice(1, 6);
 const lastFive = rows.slice(-5);
 const mean = (rs, key) => rs.reduce((s, r) => s + r[key], 0) / Math.max(1, rs.length);
-console.log(`\n${MINUTES} min at ${RATE} req/s: ${sum("requests")} requests, ${sum("errors")} errors, ${sum("non200")} non-200`);
+console.log(`\n${MINUTES} min at ${RATE} req/s (events ${EVENTS ? "on" : "off"}): ${sum("requests")} requests, ${sum("errors")} errors, ${sum("non200")} non-200`);
 console.log(`p50: minutes 2-6 ${mean(firstFive, "p50").toFixed(2)} ms, last 5 ${mean(lastFive, "p50").toFixed(2)} ms`);
 console.log(`p99: minutes 2-6 ${mean(firstFive, "p99").toFixed(2)} ms, last 5 ${mean(lastFive, "p99").toFixed(2)} ms`);
 console.log(`workerd RSS: minute 1 ${rows[0]?.rss.toFixed(0)} MiB, max ${Math.max(...rows.map((r) => r.rss)).toFixed(0)} MiB, last ${rows.at(-1)?.rss.toFixed(0)} MiB`);

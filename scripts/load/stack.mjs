@@ -41,8 +41,11 @@ export function cpuMs(pid) {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
 
-/** Starts the origin and the worker; `stop()` ends both. */
-export async function startStack() {
+/** Starts the origin and the worker; `stop()` ends both. `events: false` leaves out the Queue
+ *  and D1 bindings: Miniflare keeps their storage inside the same workerd process, so a soak
+ *  that looks for leaks in Tailor itself runs without them (events are then dropped and
+ *  logged, as in production without the bindings). */
+export async function startStack({ events = true } = {}) {
   const origin = spawn(process.execPath, [new URL("../bench/origin.mjs", import.meta.url).pathname], {
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -58,10 +61,23 @@ export async function startStack() {
       TAILOR_ADMIN_TOKEN: ADMIN_TOKEN,
     },
   });
-  const mf = new Miniflare({ ...options, handleRuntimeStdio: () => {} });
+  if (!events) {
+    delete options.queueProducers;
+    delete options.queueConsumers;
+    delete options.d1Databases;
+  }
+  // NOTE: workerd's output must be drained: an unread pipe fills up and then blocks workerd on
+  // its next log line (with events off, every page view logs the dropped events).
+  const mf = new Miniflare({
+    ...options,
+    handleRuntimeStdio: (stdout, stderr) => {
+      stdout.resume();
+      stderr.resume();
+    },
+  });
   const url = String(await mf.ready).replace(/\/$/, "");
   const pid = [...workerdPids()].find((p) => !before.has(p));
-  await migrate(mf);
+  if (events) await migrate(mf);
   const kv = await mf.getKVNamespace("TAILOR_KV");
   for (const { key, value } of kvEntries()) await kv.put(key, value);
 
