@@ -181,9 +181,10 @@ pub fn templates(data: &[u8]) {
         assert!(out.len() <= tailor::content::template::MAX_OUTPUT_BYTES);
         if html {
             // NOTE: literal text on both sides of a `{% %}` tag is the author's: `<i{% raw
-            // %}5{% endraw %}` opens `<i5`.
+            // %}5{% endraw %}` opens `<i5`, and so does `<i{% raw %}5{% e%}{% endraw %}`.
             let mut allowed = tag_names(source);
-            allowed.extend(tag_names(&without_tags(source)));
+            allowed.extend(tag_names(&without_tags(source, false)));
+            allowed.extend(tag_names(&without_tags(source, true)));
             for name in tag_names(&out) {
                 assert!(
                     allowed.contains(&name),
@@ -194,19 +195,20 @@ pub fn templates(data: &[u8]) {
     }
 }
 
-/// `source` without its `{% … %}` tags.
-fn without_tags(source: &str) -> String {
+/// `source` without its `{% … %}` tags (`only_raw`: without its `raw` and `endraw` tags).
+fn without_tags(source: &str, only_raw: bool) -> String {
     let mut text = String::new();
     let mut rest = source;
     while let Some(start) = rest.find("{%") {
+        let Some(end) = rest[start..].find("%}").map(|end| start + end + 2) else {
+            break;
+        };
+        let name = rest[start + 2..end - 2].trim_matches(|c: char| c == '-' || c.is_whitespace());
         text.push_str(&rest[..start]);
-        match rest[start..].find("%}") {
-            Some(end) => rest = &rest[start + end + 2..],
-            None => {
-                rest = &rest[start..];
-                break;
-            }
+        if only_raw && name != "raw" && name != "endraw" {
+            text.push_str(&rest[start..end]);
         }
+        rest = &rest[end..];
     }
     text.push_str(rest);
     text
