@@ -205,7 +205,7 @@ fn without_tags(source: &str, [open, close]: [&str; 2], only_raw: bool) -> Strin
     let mut text = String::new();
     let mut rest = source;
     while let Some(start) = rest.find(open) {
-        let Some(end) = rest[start..].find(close).map(|end| start + end + 2) else {
+        let Some(end) = rest[start + 2..].find(close).map(|end| start + end + 4) else {
             break;
         };
         let name = rest[start + 2..end - 2].trim_matches(|c: char| c == '-' || c.is_whitespace());
