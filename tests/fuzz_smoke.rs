@@ -47,6 +47,10 @@ fn tag_names_are_what_opens_or_closes() {
         checks::tag_names("<p a=1>x</P><!-- c --> a < b <br/><my-el>"),
         ["p", "p", "br", "my-el"]
     );
+    assert_eq!(
+        checks::opened_tags("<p a=\"</x>\" b='<y'>t</P><!-- <z> --> a < b <br/>"),
+        ["p", "p", "br"]
+    );
 }
 
 proptest! {
