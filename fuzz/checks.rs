@@ -239,7 +239,8 @@ pub fn templates(data: &[u8]) {
     }
 }
 
-/// `source` without its `{% … %}` tags (`only_raw`: without its `raw` and `endraw` tags), or
+/// `source` without its `{% … %}` tags (`only_raw`: without its `raw` and `endraw` tags, which
+/// the parser also takes followed by other characters, as in `{% raw: %}`), or
 /// whatever `open` and `close` delimit.
 fn without_tags(source: &str, [open, close]: [&str; 2], only_raw: bool) -> String {
     let mut text = String::new();
@@ -250,7 +251,7 @@ fn without_tags(source: &str, [open, close]: [&str; 2], only_raw: bool) -> Strin
         };
         let name = rest[start + 2..end - 2].trim_matches(|c: char| c == '-' || c.is_whitespace());
         text.push_str(&rest[..start]);
-        if only_raw && name != "raw" && name != "endraw" {
+        if only_raw && !name.starts_with("raw") && !name.starts_with("endraw") {
             text.push_str(&rest[start..end]);
         }
         rest = &rest[end..];
