@@ -3,6 +3,9 @@
 // every minute. A leak (the wasm-bindgen closures handed to the HTMLRewriter are the first
 // suspect) shows as memory that keeps climbing; a slowdown as latency that drifts.
 //
+// A JavaScript pass-through worker in its own workerd gets the same requests at the same
+// times: the baseline for workerd's own memory and latency, measured in the same run.
+//
 // Usage (after `npm run build`): node scripts/load/soak.mjs [minutes=30] [rate=40] [events=on|off]
 // With `off`, the Queue and D1 bindings are left out (see stack.mjs): workerd's memory is then
 // Tailor's alone, not also the local event store growing with every new visitor.
@@ -11,22 +14,26 @@ import http from "node:http";
 import { mkdirSync, writeFileSync, appendFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../fixtures.mjs";
-import { rssBytes, startStack } from "./stack.mjs";
+import { rssBytes, startPassThrough, startStack } from "./stack.mjs";
 
 const MINUTES = Number(process.argv[2] ?? 30);
 const RATE = Number(process.argv[3] ?? 40);
 const EVENTS = (process.argv[4] ?? "on") !== "off";
 const csv = join(ROOT, "target/soak.csv");
 mkdirSync(join(ROOT, "target"), { recursive: true });
-writeFileSync(csv, "minute,requests,errors,non_200,p50_ms,p90_ms,p99_ms,max_ms,workerd_rss_mib,wasm_memory_mib\n");
+writeFileSync(
+  csv,
+  "minute,requests,errors,non_200,p50_ms,p90_ms,p99_ms,max_ms,workerd_rss_mib,wasm_memory_mib,baseline_p50_ms,baseline_p99_ms,baseline_rss_mib\n",
+);
 
 const stack = await startStack({ events: EVENTS });
+const baseline = await startPassThrough(stack.origin);
 const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 
-function get(headers) {
+function get(headers, base = stack.url) {
   return new Promise((resolve) => {
     const started = performance.now();
-    const req = http.get(`${stack.url}/`, { agent, headers }, (res) => {
+    const req = http.get(`${base}/`, { agent, headers }, (res) => {
       let bytes = 0;
       res.on("data", (d) => (bytes += d.length));
       res.on("end", () => resolve({ ms: performance.now() - started, status: res.statusCode, bytes }));
@@ -44,6 +51,7 @@ try {
   const start = performance.now();
   let sent = 0;
   let minute = [];
+  let baseMinute = [];
   let pending = new Set();
   for (let m = 1; m <= MINUTES; m++) {
     const until = start + m * 60_000;
@@ -59,10 +67,17 @@ try {
         pending.delete(p);
       });
       pending.add(p);
+      const b = get(visitor.headers, baseline.url).then((r) => {
+        baseMinute.push(r);
+        pending.delete(b);
+      });
+      pending.add(b);
     }
     const done = minute;
     minute = [];
     const times = done.map((r) => r.ms).sort((a, b) => a - b);
+    const baseTimes = baseMinute.map((r) => r.ms).sort((a, b) => a - b);
+    baseMinute = [];
     const health = await stack.health();
     const row = {
       minute: m,
@@ -75,17 +90,21 @@ try {
       max: times.at(-1) ?? 0,
       rss: rssBytes(stack.pid) / 2 ** 20,
       wasm: health.wasmMemoryBytes / 2 ** 20,
+      baseP50: quantile(baseTimes, 0.5),
+      baseP99: quantile(baseTimes, 0.99),
+      baseRss: rssBytes(baseline.pid) / 2 ** 20,
     };
     rows.push(row);
-    appendFileSync(csv, `${row.minute},${row.requests},${row.errors},${row.non200},${row.p50.toFixed(2)},${row.p90.toFixed(2)},${row.p99.toFixed(2)},${row.max.toFixed(1)},${row.rss.toFixed(1)},${row.wasm.toFixed(2)}\n`);
+    appendFileSync(csv, `${row.minute},${row.requests},${row.errors},${row.non200},${row.p50.toFixed(2)},${row.p90.toFixed(2)},${row.p99.toFixed(2)},${row.max.toFixed(1)},${row.rss.toFixed(1)},${row.wasm.toFixed(2)},${row.baseP50.toFixed(2)},${row.baseP99.toFixed(2)},${row.baseRss.toFixed(1)}\n`);
     const reasons = [...new Set(done.filter((r) => r.error).map((r) => r.error))];
     console.log(
-      `minute ${m}: ${row.requests} requests, ${row.errors} errors${reasons.length ? ` (${reasons.join(", ")})` : ""}, ${row.non200} non-200, p50 ${row.p50.toFixed(1)} ms, p99 ${row.p99.toFixed(1)} ms, workerd RSS ${row.rss.toFixed(0)} MiB, wasm ${row.wasm.toFixed(1)} MiB`,
+      `minute ${m}: ${row.requests} requests, ${row.errors} errors${reasons.length ? ` (${reasons.join(", ")})` : ""}, ${row.non200} non-200, p50 ${row.p50.toFixed(1)} ms, p99 ${row.p99.toFixed(1)} ms, workerd RSS ${row.rss.toFixed(0)} MiB, wasm ${row.wasm.toFixed(1)} MiB; pass-through p50 ${row.baseP50.toFixed(1)} ms, p99 ${row.baseP99.toFixed(1)} ms, RSS ${row.baseRss.toFixed(0)} MiB`,
     );
   }
   await Promise.all(pending);
 } finally {
   await stack.stop();
+  await baseline.stop();
   agent.destroy();
 }
 
@@ -98,5 +117,7 @@ console.log(`p50: minutes 2-6 ${mean(firstFive, "p50").toFixed(2)} ms, last 5 ${
 console.log(`p99: minutes 2-6 ${mean(firstFive, "p99").toFixed(2)} ms, last 5 ${mean(lastFive, "p99").toFixed(2)} ms`);
 console.log(`workerd RSS: minute 1 ${rows[0]?.rss.toFixed(0)} MiB, max ${Math.max(...rows.map((r) => r.rss)).toFixed(0)} MiB, last ${rows.at(-1)?.rss.toFixed(0)} MiB`);
 console.log(`wasm memory: minute 1 ${rows[0]?.wasm.toFixed(2)} MiB, last ${rows.at(-1)?.wasm.toFixed(2)} MiB`);
+console.log(`pass-through workerd RSS (baseline): minute 1 ${rows[0]?.baseRss.toFixed(0)} MiB, max ${Math.max(...rows.map((r) => r.baseRss)).toFixed(0)} MiB, last ${rows.at(-1)?.baseRss.toFixed(0)} MiB`);
+console.log(`pass-through p50/p99 (baseline): minutes 2-6 ${mean(firstFive, "baseP50").toFixed(2)}/${mean(firstFive, "baseP99").toFixed(2)} ms, last 5 ${mean(lastFive, "baseP50").toFixed(2)}/${mean(lastFive, "baseP99").toFixed(2)} ms`);
 console.log(`per-minute figures: ${csv}`);
 if (sum("errors") + sum("non200") > 0) process.exitCode = 1;

@@ -41,6 +41,34 @@ export function cpuMs(pid) {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
 
+const PASS_THROUGH = `export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    return fetch(env.ORIGIN + url.pathname + url.search, { headers: request.headers });
+  },
+};`;
+
+/** A JavaScript pass-through worker in its own workerd, in front of `origin`: the baseline a
+ *  soak compares Tailor's memory and latency with. */
+export async function startPassThrough(origin) {
+  const before = workerdPids();
+  const mf = new Miniflare({
+    modules: true,
+    script: PASS_THROUGH,
+    compatibilityDate: "2026-04-20",
+    bindings: { ORIGIN: origin },
+    host: "127.0.0.1",
+    port: 0,
+    handleRuntimeStdio: (stdout, stderr) => {
+      stdout.resume();
+      stderr.resume();
+    },
+  });
+  const url = String(await mf.ready).replace(/\/$/, "");
+  const pid = [...workerdPids()].find((p) => !before.has(p));
+  return { url, pid, stop: () => mf.dispose() };
+}
+
 /** Starts the origin and the worker; `stop()` ends both. `events: false` leaves out the Queue
  *  and D1 bindings: Miniflare keeps their storage inside the same workerd process, so a soak
  *  that looks for leaks in Tailor itself runs without them (events are then dropped and
@@ -95,6 +123,7 @@ export async function startStack({ events = true } = {}) {
 
   return {
     url,
+    origin: originUrl,
     pid,
     visitors,
     /** The isolate's `/__tailor/health`, on a fresh connection (never a pooled one the
