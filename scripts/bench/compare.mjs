@@ -7,16 +7,15 @@
 //
 // Usage (after `npm run build`): node scripts/bench/compare.mjs [rounds] [requests-per-block]
 import { execFileSync, spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
 import http from "node:http";
 import { Miniflare } from "miniflare";
 import { ROOT, configText, kvEntries } from "../fixtures.mjs";
 import { migrate, workerOptions } from "../miniflare.mjs";
+import { cpuMs, rssBytes, workerdPids } from "../load/stack.mjs";
 
 const ROUNDS = Number(process.argv[2] ?? 5);
 const PER_BLOCK = Number(process.argv[3] ?? 100);
 const BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36";
-const CLOCK_TICKS = 100; // USER_HZ on Linux
 
 // --- the origin, in its own process -------------------------------------------------------
 const originProcess = spawn(process.execPath, [new URL("./origin.mjs", import.meta.url).pathname], { stdio: ["ignore", "pipe", "inherit"] });
@@ -62,21 +61,6 @@ export default {
 };`;
 
 // --- workers, each in its own workerd ------------------------------------------------------
-function workerdPids() {
-  return new Set(
-    readdirSync("/proc")
-      .filter((p) => /^\d+$/.test(p))
-      .filter((p) => {
-        try {
-          return readFileSync(`/proc/${p}/comm`, "utf8").trim() === "workerd";
-        } catch {
-          return false;
-        }
-      })
-      .map(Number),
-  );
-}
-
 async function start(name, options, setup = async () => {}) {
   const before = workerdPids();
   const mf = new Miniflare({ ...options, host: "127.0.0.1", port: 0 });
@@ -156,18 +140,9 @@ function get(url, headers, worker) {
   });
 }
 
-function cpuTicks(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return Number(fields[11]) + Number(fields[12]); // utime + stime
-}
-
-function rssMiB(pid) {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"));
-  return Number(line.split(/\s+/)[1]) / 1024;
-}
-
 const pages = [["small", smallBytes], ["large", largeBytes]];
-const results = new Map(); // `${worker}|${page}` → { latencies, ticks, requests }
+const results = new Map(); // `${worker}|${page}` → { latencies, cpuMs, requests }
+const rssMiB = (pid) => rssBytes(pid) / 2 ** 20;
 for (const w of workers) w.rssBefore = rssMiB(w.pid);
 
 // Warm up every isolate (config load, JIT) before measuring.
@@ -177,14 +152,14 @@ for (let round = 0; round < ROUNDS; round++) {
   for (const [page] of pages) {
     for (const w of workers) {
       const key = `${w.name}|${page}`;
-      const entry = results.get(key) ?? { latencies: [], ticks: 0, requests: 0 };
-      const before = cpuTicks(w.pid);
+      const entry = results.get(key) ?? { latencies: [], cpuMs: 0, requests: 0 };
+      const before = cpuMs(w.pid);
       for (let i = 0; i < PER_BLOCK; i++) {
         const r = await get(`${w.url}/${page}`, w.headers, w);
         if (r.status !== 200) throw new Error(`${key}: status ${r.status}`);
         entry.latencies.push(r.total);
       }
-      entry.ticks += cpuTicks(w.pid) - before;
+      entry.cpuMs += cpuMs(w.pid) - before;
       entry.requests += PER_BLOCK;
       results.set(key, entry);
     }
@@ -216,7 +191,7 @@ lines.push("| worker | page | p50 ms | p90 ms | p99 ms | CPU ms/request | CPU ×
 lines.push("| --- | --- | --- | --- | --- | --- | --- | --- |");
 const cpu = (name, page) => {
   const e = results.get(`${name}|${page}`);
-  return (e.ticks * 1000) / CLOCK_TICKS / e.requests;
+  return e.cpuMs / e.requests;
 };
 for (const [page] of pages) {
   for (const w of workers) {

@@ -14,7 +14,8 @@ export const BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTM
 export const ADMIN_TOKEN = "load-admin-token";
 const CRAWLER = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
 
-function workerdPids() {
+/** The pids of every running workerd process (to find the one a Miniflare just started). */
+export function workerdPids() {
   return new Set(
     readdirSync("/proc")
       .filter((p) => /^\d+$/.test(p))
