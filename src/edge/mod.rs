@@ -228,7 +228,7 @@ async fn handle(request: Request, env: Env, ctx: Context) -> Response {
 /// Who the visitor is, as far as consent and our keys allow: anonymous without consent or
 /// without a signing key; else their signed id, and the logged-in customer when the storefront's
 /// identity cookie verifies.
-fn identify(
+pub(super) fn identify(
     env: &Env,
     facts: &RequestFacts,
     config: Option<&Config>,

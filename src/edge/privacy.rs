@@ -16,7 +16,7 @@ use crate::profile_update::ProfileUpdate;
 use crate::request::url::percent_decode;
 use crate::request::RequestFacts;
 use crate::response::{expired_cookie, opt_out_cookie, PERSONAL_COOKIES};
-use crate::visitor::{IdentitySource, VISITOR_COOKIE};
+use crate::visitor::{IdentitySource, VISITOR_COOKIE, VISITOR_ID_BYTES};
 
 /// The cookie Shopify keeps the cart token in (`<token>?key=<secret>`, percent-encoded).
 pub const SHOPIFY_CART_COOKIE: &str = "cart";
@@ -164,20 +164,15 @@ pub async fn visitor_token(
     settings: &Settings,
     facts: &RequestFacts,
 ) -> Response {
+    // NOTE: the same identification as a page view (consent first, then the signed cookie);
+    // only a visitor who already holds an id gets a token, so the fresh bytes go unused.
     let config = store::config(env, settings, facts.now_ms as f64).await;
-    let default_policy = crate::privacy::ConsentPolicy::default();
-    let policy = config.as_deref().map_or(&default_policy, |c| &c.consent);
-    let consent = crate::privacy::decide_consent(policy, facts);
-    let keys = settings::id_keys(env);
-    let visitor = keys.as_ref().filter(|_| consent.personal).and_then(|keys| {
-        facts
-            .cookie(VISITOR_COOKIE)
-            .and_then(|value| keys.verify(value))
-            .map(|v| v.into_id())
-    });
-    let (Some(visitor), Some(keys)) = (visitor, keys) else {
+    let visitor = super::identify(env, facts, config.as_deref(), [0; VISITOR_ID_BYTES]);
+    let (true, false, Some(keys)) = (visitor.personal, visitor.is_new, settings::id_keys(env))
+    else {
         return reply(200, &json!({"visitorToken": null}));
     };
+    let visitor = visitor.id;
     if let Some(cart) = facts.cookie(SHOPIFY_CART_COOKIE) {
         let decoded = percent_decode(cart);
         let token = decoded.split('?').next().unwrap_or_default();
