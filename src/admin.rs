@@ -45,6 +45,9 @@ pub enum AdminRoute {
     /// `GET /__tailor/visitor`: the shopper's signed visitor token, for the storefront to put
     /// on the cart (so orders can be linked to the visitor).
     VisitorToken,
+    /// `POST /__tailor/preview`: a signed, expiring preview link forcing segments and/or
+    /// variants (see [`crate::preview`]).
+    PreviewLink,
     /// `GET /__tailor/health`: the isolate's state (config version, Wasm memory), for load
     /// and soak tests and monitoring.
     Health,
@@ -111,6 +114,7 @@ pub fn admin_route(method: &str, path: &str, accept: Option<&str>) -> Option<Adm
         None if rest == "opt-in" && post => AdminRoute::OptIn,
         None if rest == "visitor" && get => AdminRoute::VisitorToken,
         None if rest == "health" && get => AdminRoute::Health,
+        None if rest == "preview" && post => AdminRoute::PreviewLink,
         Some(("webhooks", "shopify")) if post => AdminRoute::Webhook(WebhookSource::Shopify),
         Some(("webhooks", "events")) if post => AdminRoute::Webhook(WebhookSource::Generic),
         Some(("profiles", subject)) if get || delete => match subject.split_once('/') {
@@ -259,6 +263,12 @@ mod tests {
         );
         assert_eq!(route("GET", "/__tailor/nothing").guard(), Guard::AdminToken);
         assert_eq!(route("GET", "/__tailor/health").guard(), Guard::AdminToken);
+        assert_eq!(route("POST", "/__tailor/preview"), AdminRoute::PreviewLink);
+        assert_eq!(
+            route("POST", "/__tailor/preview").guard(),
+            Guard::AdminToken
+        );
+        assert_eq!(route("GET", "/__tailor/preview"), AdminRoute::Unknown);
     }
 
     #[test]

@@ -6,6 +6,8 @@
 //! rest of the config: variations are written as slot content, experiments can target
 //! segments, and every decision is kept with its reason.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 use serde_json::Value;
 
@@ -295,6 +297,11 @@ pub struct AssignInput<'a> {
     /// Whether split-URL experiments may run on this request (the edge decided before
     /// fetching the origin).
     pub routable: bool,
+    /// Variations forced by a preview link (GrowthBook's `forcedVariations`): shown, never
+    /// counted.
+    pub forced: Option<&'a HashMap<String, i64>>,
+    /// The holdout forced by a preview link, instead of the visitor's own hash.
+    pub held_out: Option<bool>,
 }
 
 /// Assigns the visitor to every running experiment (and the holdout).
@@ -310,8 +317,11 @@ pub fn assign(
         .unwrap_or_default();
     let mut sticky = previous.clone();
     let mut exposures = Vec::new();
-    let held_out = !input.is_bot && holdout.is_some_and(|h| h.holds_out(input.visitor_id));
-    if let Some(_holdout) = holdout.filter(|_| !input.is_bot) {
+    let held_out = match input.held_out {
+        Some(forced) => forced,
+        None => !input.is_bot && holdout.is_some_and(|h| h.holds_out(input.visitor_id)),
+    };
+    if let Some(_holdout) = holdout.filter(|_| !input.is_bot && input.held_out.is_none()) {
         let variant = u32::from(held_out);
         if previous.get(HOLDOUT_KEY, 0).is_none() {
             exposures.push((HOLDOUT_KEY.to_string(), variant));
@@ -335,6 +345,7 @@ pub fn assign(
                 url: input.url,
                 sticky: Some(&docs),
                 query_overrides,
+                forced: input.forced,
                 ..RunContext::default()
             };
             Some(run(spec, &context))

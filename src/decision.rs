@@ -4,11 +4,12 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::assignment::{assign, AssignInput, Assigned, Route};
+use crate::assignment::{assign, AssignInput, Assigned, Route, HOLDOUT_KEY};
 use crate::audit::{day_of, Reported, Seen, SEEN_COOKIE};
 use crate::config::Config;
 use crate::content::{Catalog, Recommendations, Signals};
 use crate::experiment::{ASSIGNMENTS_COOKIE, ASSIGNMENTS_COOKIE_MAX_BYTES};
+use crate::preview::Preview;
 use crate::privacy::OPT_OUT_COOKIE;
 use crate::request::RequestFacts;
 use crate::response::{
@@ -16,7 +17,7 @@ use crate::response::{
     seen_cookie as seen_cookie_header, visitor_cookie, ResponsePlan, PERSONAL_COOKIES,
 };
 use crate::rewrite::RewritePlan;
-use crate::segment::{memberships, Membership};
+use crate::segment::{forced_memberships, memberships, Membership};
 use crate::visitor::{
     attributes, Behaviour, PageKind, Profile, Visitor, VisitorContext, BEHAVIOUR_COOKIE,
 };
@@ -34,6 +35,9 @@ pub struct Decision {
     pub experiments: Vec<Assigned>,
     /// A split-URL variation: redirect the browser, or fetch another origin path.
     pub route: Option<Route>,
+    /// Each slot that changes, with the content it shows (a segment id, `default`, or
+    /// `<experiment>:<variation>`), in config order.
+    pub slots: Vec<(String, String)>,
     /// What to change on the page.
     pub plan: RewritePlan,
     /// Cookies and caching for the response.
@@ -53,9 +57,11 @@ pub struct PageEvents {
 
 /// How the edge is running this decision.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct DecideOptions {
+pub struct DecideOptions<'a> {
     /// The edge decided before fetching the origin, so split-URL experiments can run.
     pub routable: bool,
+    /// A verified preview link: what it forces is shown, and nothing is counted or kept.
+    pub preview: Option<&'a Preview>,
 }
 
 /// Decides what this visitor sees on this page; `catalog` feeds recommendation slots.
@@ -65,8 +71,9 @@ pub fn decide(
     visitor: &Visitor,
     profile: Option<&Profile>,
     catalog: Option<&Catalog>,
-    options: DecideOptions,
+    options: DecideOptions<'_>,
 ) -> Decision {
+    let preview = options.preview;
     let page = config.pages.classify(request.path());
     // NOTE: without consent the browsing history is neither read nor kept: this page view is
     // all there is.
@@ -91,12 +98,16 @@ pub fn decide(
         page: &page,
     };
     let mut attributes = attributes(&context, &config.cart);
-    let memberships = memberships(&config.segments, &attributes, request.now_ms);
+    let memberships = match preview.filter(|p| !p.segments.is_empty()) {
+        Some(preview) => forced_memberships(&config.segments, &preview.segments),
+        None => memberships(&config.segments, &attributes, request.now_ms),
+    };
     let segment_ids: Vec<String> = memberships.iter().map(|m| m.segment.clone()).collect();
     // NOTE: crawlers keep no cookies, get the control, and are never counted; so do visitors
     // whose personal data may not be used (an assignment needs an id that persists).
     let is_bot = request.is_bot();
     let uncounted = is_bot || !visitor.personal;
+    let forced = preview.map(Preview::forced_variations);
     let assignments = assign(
         &config.experiments,
         config.holdout.as_ref(),
@@ -107,8 +118,12 @@ pub fn decide(
             url: &request.url,
             visitor_id: visitor.id.as_str(),
             sticky_cookie: request.cookie(ASSIGNMENTS_COOKIE),
-            is_bot: uncounted,
+            // NOTE: a preview decides like a counted visitor (so what it forces shows, even
+            // to a QA script without cookies) but nothing of it is kept or reported below.
+            is_bot: uncounted && preview.is_none(),
             routable: options.routable,
+            forced: forced.as_ref(),
+            held_out: preview.map(|p| p.variants.get(HOLDOUT_KEY) == Some(&1)),
         },
     );
     let signals = config
@@ -150,7 +165,9 @@ pub fn decide(
     let mut set_cookies = Vec::new();
     let mut events = PageEvents::default();
     let https = request.is_https();
-    if !visitor.personal && !is_bot {
+    if preview.is_some() {
+        // A preview is read-only: the previewer's own cookies and the reports stay as they were.
+    } else if !visitor.personal && !is_bot {
         // Consent missing or withdrawn: whatever we stored before goes.
         set_cookies.extend(
             PERSONAL_COOKIES
@@ -191,8 +208,12 @@ pub fn decide(
         held_out: assignments.held_out,
         experiments: assignments.experiments,
         route: assignments.route,
+        slots: served,
         plan: RewritePlan { edits },
-        response: ResponsePlan { set_cookies },
+        response: ResponsePlan {
+            set_cookies,
+            ..ResponsePlan::default()
+        },
         events,
     }
 }
@@ -567,5 +588,100 @@ mod tests {
         let (page, behaviour) = record_page_view(&config(), "/orders/confirmation", None, 9_000);
         assert_eq!(page, PageKind::OrderConfirmation);
         assert_eq!(behaviour.last_purchase_ms(), Some(9_000));
+    }
+
+    const PREVIEW_CONFIG: &str = r#"{
+        "segments": [{"id": "vip", "priority": 10, "when": {"profile.vip": true}},
+                     {"id": "everyone", "when": {}}],
+        "slots": [{"id": "hero", "selector": "h1", "action": "setInnerContent",
+                   "content": {"vip": "Welcome back, VIP", "everyone": "Welcome"}}],
+        "holdout": {"share": 0.5},
+        "experiments": [{"key": "hero-copy", "hashVersion": 2,
+                         "variations": [{"name": "Control"},
+                                        {"name": "Bold", "content": {"hero": "Hello!"}}]}]
+    }"#;
+
+    fn preview_visit(cookies: &str, user_agent: Option<&str>, preview: &Preview) -> Decision {
+        let config = Config::parse(PREVIEW_CONFIG, &|_| Ok(())).expect("valid");
+        let mut request = RequestFacts::get("https://shop.test/", Some(cookies), 0);
+        request.user_agent = user_agent.map(str::to_string);
+        let visitor = Visitor::identify(&request, [9; 16], &test_keys());
+        let options = DecideOptions {
+            preview: Some(preview),
+            ..DecideOptions::default()
+        };
+        decide(&config, &request, &visitor, None, None, options)
+    }
+
+    fn forcing(segments: &[&str], variants: &[(&str, u32)]) -> Preview {
+        Preview {
+            segments: segments.iter().map(ToString::to_string).collect(),
+            variants: variants.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+            expires_at_ms: u64::MAX,
+        }
+    }
+
+    fn heading(decision: &Decision) -> Option<crate::Action> {
+        decision.plan.edits.first().map(|e| e.action.clone())
+    }
+
+    #[test]
+    fn a_preview_shows_the_forced_segment_and_keeps_and_counts_nothing() {
+        // A first visit, which would otherwise get an id, a history and an audit record.
+        let preview = forcing(&["vip"], &[("holdout", 0), ("hero-copy", 0)]);
+        let decision = preview_visit("", None, &preview);
+        assert_eq!(decision.memberships.len(), 1);
+        assert_eq!(decision.memberships[0].segment, "vip");
+        assert_eq!(decision.slots, [("hero".to_string(), "vip".to_string())]);
+        assert_eq!(
+            heading(&decision),
+            Some(crate::Action::SetInnerContent {
+                html: "Welcome back, VIP".into()
+            })
+        );
+        assert!(decision.response.set_cookies.is_empty(), "{decision:?}");
+        assert_eq!(decision.events, PageEvents::default());
+    }
+
+    #[test]
+    fn a_preview_forces_a_variant_without_counting_or_keeping_it() {
+        let preview = forcing(&[], &[("hero-copy", 1), ("holdout", 0)]);
+        for cookies in ["", "tailor_x=hero-copy__0:0"] {
+            let decision = preview_visit(cookies, None, &preview);
+            let assigned = &decision.experiments[0];
+            assert_eq!(
+                (assigned.variation, assigned.reason.as_str()),
+                (1, "forced")
+            );
+            assert_eq!(
+                heading(&decision),
+                Some(crate::Action::SetInnerContent {
+                    html: "Hello!".into()
+                })
+            );
+            assert!(decision.events.exposures.is_empty());
+            assert!(decision.response.set_cookies.is_empty());
+        }
+    }
+
+    #[test]
+    fn a_preview_can_force_the_holdout_either_way() {
+        let held = preview_visit("", None, &forcing(&["vip"], &[("holdout", 1)]));
+        assert!(held.held_out);
+        assert!(held.plan.edits.is_empty());
+        let shown = preview_visit("", None, &forcing(&["vip"], &[("holdout", 0)]));
+        assert!(!shown.held_out);
+        assert_eq!(shown.slots.len(), 1);
+    }
+
+    #[test]
+    fn a_preview_works_for_a_qa_script_that_looks_like_a_bot() {
+        let decision = preview_visit(
+            "",
+            Some("curl/8.5.0"),
+            &forcing(&[], &[("hero-copy", 1), ("holdout", 0)]),
+        );
+        assert_eq!(decision.experiments[0].variation, 1);
+        assert!(decision.response.set_cookies.is_empty());
     }
 }

@@ -18,6 +18,7 @@ pub mod crypto;
 pub mod decision;
 pub mod events;
 pub mod experiment;
+pub mod preview;
 pub mod privacy;
 pub mod profile_update;
 pub mod report;

@@ -11,11 +11,67 @@ use crate::visitor::{
     BEHAVIOUR_COOKIE, BEHAVIOUR_COOKIE_MAX_AGE_SECS, VISITOR_COOKIE, VISITOR_COOKIE_MAX_AGE_SECS,
 };
 
-/// Cookies to set with the response.
+/// Cookies and our own headers to add to the response.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ResponsePlan {
     /// Complete `Set-Cookie` header values, added beside any the origin set.
     pub set_cookies: Vec<String>,
+    /// [`DEBUG_HEADER`]'s value: what decided the page, for a preview link's previewer. Its
+    /// presence alone makes the response personal (never stored by a shared cache).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub debug: Option<String>,
+    /// `Server-Timing` metrics ([`server_timing`]), sent only on responses that are personal
+    /// anyway: a page nothing changes on is handed back as the origin sent it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_timing: Option<String>,
+}
+
+/// The header a preview's responses list the decisions in.
+pub const DEBUG_HEADER: &str = "x-tailor-debug";
+
+/// Where a page view's time went, in whole milliseconds (the runtime's clock resolution), as the
+/// edge measured it.
+///
+/// NOTE: the Workers runtime advances its clocks only across I/O (a Spectre mitigation), so
+/// waits (config, profile, origin) are real figures and pure computation (decide, rewrite
+/// set-up) usually reads 0 there; `cargo bench` measures those.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Timings {
+    /// Waiting for the config (0 when this isolate had it cached).
+    pub config_ms: u64,
+    /// Whether the config came from this isolate's cache.
+    pub config_cached: bool,
+    /// Waiting for the profile read, when there was one.
+    pub profile_ms: Option<u64>,
+    /// Waiting for the origin's response headers.
+    pub origin_ms: u64,
+    /// Deciding segments, experiments and the plan.
+    pub decide_ms: u64,
+    /// Handing the body to the HTML rewriter (the edits themselves happen as it streams).
+    pub rewrite_ms: u64,
+}
+
+/// The `Server-Timing` value for `timings`: one `tailor-*` metric per phase, so the browser's
+/// devtools show what personalization cost beside the origin's own metrics.
+pub fn server_timing(timings: &Timings) -> String {
+    let config = if timings.config_cached {
+        "config (cached)"
+    } else {
+        "config (KV)"
+    };
+    let metrics = [
+        Some(("config", timings.config_ms, config)),
+        timings.profile_ms.map(|ms| ("profile", ms, "profile (KV)")),
+        Some(("origin", timings.origin_ms, "origin headers")),
+        Some(("decide", timings.decide_ms, "decide")),
+        Some(("rewrite", timings.rewrite_ms, "rewrite set-up")),
+    ];
+    metrics
+        .iter()
+        .flatten()
+        .map(|(name, ms, desc)| format!("tailor-{name};dur={ms};desc=\"{desc}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// `Cache-Control` for any response we personalized or that carries our cookies.
@@ -101,6 +157,11 @@ pub fn assignments_cookie(value: &str, https: bool) -> String {
 /// ([`crate::audit::Reported::encode`]).
 pub fn seen_cookie(value: &str, https: bool) -> String {
     our_cookie(SEEN_COOKIE, value, SEEN_COOKIE_MAX_AGE_SECS, https)
+}
+
+/// The `Set-Cookie` value that keeps a preview going for its remaining `max_age` seconds.
+pub fn preview_cookie(token: &str, max_age: u64, https: bool) -> String {
+    our_cookie(crate::preview::PREVIEW_COOKIE, token, max_age, https)
 }
 
 /// NOTE: every cookie of ours is `HttpOnly` (only the worker reads them; page scripts can
@@ -244,11 +305,17 @@ pub fn header_changes(plan: &ResponsePlan, body_changes: bool) -> HeaderChanges 
     if body_changes {
         changes.remove.extend(HEADERS_INVALIDATED_BY_REWRITE);
     }
-    if body_changes || !plan.set_cookies.is_empty() {
+    if body_changes || !plan.set_cookies.is_empty() || plan.debug.is_some() {
         changes
             .set
             .push(("cache-control", PERSONAL_CACHE_CONTROL.to_string()));
         changes.remove.extend(SHARED_CACHE_HEADERS);
+        if let Some(debug) = &plan.debug {
+            changes.set.push((DEBUG_HEADER, debug.clone()));
+        }
+        if let Some(timing) = &plan.server_timing {
+            changes.append.push(("server-timing", timing.clone()));
+        }
     }
     changes.append.extend(
         plan.set_cookies
@@ -341,6 +408,7 @@ mod tests {
     fn rewritten_pages_lose_validators_and_become_private() {
         let plan = ResponsePlan {
             set_cookies: vec!["a=1".into()],
+            ..ResponsePlan::default()
         };
         let changes = header_changes(&plan, true);
         assert!(changes.remove.contains(&"content-length"));
@@ -353,6 +421,60 @@ mod tests {
     }
 
     #[test]
+    fn a_preview_page_is_private_with_its_debug_header_and_timings() {
+        let plan = ResponsePlan {
+            debug: Some("config=v1; segments=vip".into()),
+            server_timing: Some("tailor-decide;dur=0".into()),
+            ..ResponsePlan::default()
+        };
+        let changes = header_changes(&plan, false);
+        assert!(changes
+            .set
+            .contains(&("cache-control", PERSONAL_CACHE_CONTROL.to_string())));
+        assert!(changes
+            .set
+            .contains(&(DEBUG_HEADER, "config=v1; segments=vip".to_string())));
+        assert_eq!(
+            changes.append,
+            [("server-timing", "tailor-decide;dur=0".to_string())]
+        );
+    }
+
+    #[test]
+    fn timings_alone_never_make_an_untouched_page_personal() {
+        let plan = ResponsePlan {
+            server_timing: Some("tailor-decide;dur=0".into()),
+            ..ResponsePlan::default()
+        };
+        assert!(header_changes(&plan, false).is_empty());
+    }
+
+    #[test]
+    fn server_timing_names_each_phase() {
+        let timings = Timings {
+            config_ms: 0,
+            config_cached: true,
+            profile_ms: Some(3),
+            origin_ms: 12,
+            decide_ms: 0,
+            rewrite_ms: 0,
+        };
+        assert_eq!(
+            server_timing(&timings),
+            "tailor-config;dur=0;desc=\"config (cached)\", \
+             tailor-profile;dur=3;desc=\"profile (KV)\", \
+             tailor-origin;dur=12;desc=\"origin headers\", \
+             tailor-decide;dur=0;desc=\"decide\", \
+             tailor-rewrite;dur=0;desc=\"rewrite set-up\""
+        );
+        let no_profile = Timings {
+            profile_ms: None,
+            ..timings
+        };
+        assert!(!server_timing(&no_profile).contains("profile"));
+    }
+
+    #[test]
     fn no_shared_cache_may_keep_a_personal_response() {
         // Security review: CDN-specific directives override Cache-Control in shared caches.
         for (plan, body_changes) in [
@@ -360,6 +482,7 @@ mod tests {
             (
                 ResponsePlan {
                     set_cookies: vec!["a=1".into()],
+                    ..ResponsePlan::default()
                 },
                 false,
             ),
@@ -380,6 +503,7 @@ mod tests {
         let cookie_only = header_changes(
             &ResponsePlan {
                 set_cookies: vec!["a=1".into()],
+                ..ResponsePlan::default()
             },
             false,
         );

@@ -107,17 +107,29 @@ pub fn check_id(id: &str, path: &str, errors: &mut Vec<ConfigError>) {
 /// The segments in force at `now_ms` whose condition the attributes satisfy, highest priority
 /// first (config order breaks ties).
 pub fn memberships(segments: &[Segment], attributes: &Value, now_ms: u64) -> Vec<Membership> {
-    let mut matched: Vec<Membership> = segments
-        .iter()
-        .filter(|s| s.schedule.is_live(now_ms) && s.when.matches(attributes))
+    ranked(
+        segments
+            .iter()
+            .filter(|s| s.schedule.is_live(now_ms) && s.when.matches(attributes)),
+    )
+}
+
+/// The segments a preview link forces, whatever the visitor's attributes or the schedules say,
+/// in the order [`memberships`] would give them.
+pub fn forced_memberships(segments: &[Segment], ids: &[String]) -> Vec<Membership> {
+    ranked(segments.iter().filter(|s| ids.contains(&s.id)))
+}
+
+fn ranked<'a>(segments: impl Iterator<Item = &'a Segment>) -> Vec<Membership> {
+    let mut ranked: Vec<Membership> = segments
         .map(|s| Membership {
             segment: s.id.clone(),
             priority: s.priority,
         })
         .collect();
     // NOTE: a stable sort keeps config order among equal priorities.
-    matched.sort_by_key(|m| std::cmp::Reverse(m.priority));
-    matched
+    ranked.sort_by_key(|m| std::cmp::Reverse(m.priority));
+    ranked
 }
 
 #[cfg(test)]

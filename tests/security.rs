@@ -159,6 +159,7 @@ fn personal_responses_are_never_left_to_a_shared_cache() {
     let personal = header_changes(
         &ResponsePlan {
             set_cookies: vec!["tailor_b=x".into()],
+            ..ResponsePlan::default()
         },
         true,
     );

@@ -9,7 +9,7 @@ use worker::{console_error, Context, Env};
 
 use super::events::{self, query};
 use super::settings::{secret, Settings};
-use super::{privacy, profiles, store};
+use super::{preview_link, privacy, profiles, store};
 use crate::admin::{admin_route, check_token, Access, AdminRoute, Guard};
 use crate::audit::day_of;
 use crate::events::{
@@ -67,6 +67,7 @@ pub async fn route(
         AdminRoute::OptIn => privacy::set_opt_out(request, env, ctx, settings, facts, false).await,
         AdminRoute::VisitorToken => privacy::visitor_token(env, ctx, settings, facts).await,
         AdminRoute::Health => health(),
+        AdminRoute::PreviewLink => preview_link::create_link(request, env, settings, facts).await,
         AdminRoute::Unknown => reply(404, &json!({"error": "no such admin route"})),
     })
 }

@@ -12,6 +12,7 @@ mod events;
 mod facts;
 mod html_rewriter;
 mod origin;
+mod preview_link;
 mod privacy;
 mod profiles;
 mod settings;
@@ -32,10 +33,12 @@ use crate::config::Config;
 use crate::content::Catalog;
 use crate::decision::{decide, DecideOptions, Decision};
 use crate::events::page_events;
+use crate::preview::{self, debug_summary, Preview};
 use crate::privacy::{decide_consent, ConsentPolicy};
 use crate::request::RequestFacts;
 use crate::response::{
     check_origin_response, check_request, header_changes, likely_page, redirect_headers,
+    server_timing, Timings,
 };
 use crate::visitor::{Profile, Visitor, VISITOR_ID_BYTES};
 use settings::{rotating_secret, Settings, IDENTITY_SECRET};
@@ -102,11 +105,21 @@ async fn handle(request: Request, env: Env, ctx: Context) -> Response {
     // NOTE: consent decides whether the visitor's cookies may even be read, so the consent
     // policy (the config's) comes first. A warm isolate has it in memory; a cold one loads
     // the config before anything else.
+    let started = js_sys::Date::now();
+    let mut timings = Timings {
+        config_cached: store::config_is_fresh(&settings, started),
+        ..Timings::default()
+    };
     let known_config = match store::last_config() {
         Some(config) => Some(config),
         None => store::config(&env, &settings, js_sys::Date::now()).await,
     };
     let mut visitor = identify(&env, &facts, known_config.as_deref(), fresh);
+    let preview_state = preview::from_request(&facts, || settings::id_keys(&env));
+    if let Some(rejected) = &preview_state.rejected {
+        console_warn!("tailor: preview ignored: {rejected}");
+    }
+    let preview = preview_state.preview.as_ref();
     let accept = header("accept");
     let page_like = likely_page(facts.path(), accept.as_deref());
 
@@ -116,40 +129,48 @@ async fn handle(request: Request, env: Env, ctx: Context) -> Response {
     let profile_key = visitor.profile_key().filter(|_| page_like);
     let profile_read = async {
         match &profile_key {
-            Some(key) => Some(store::profile(&env, &settings, key).await),
+            Some(key) => Some(timed(store::profile(&env, &settings, key)).await),
             None => None,
         }
     };
+    let config_read = timed(store::config(&env, &settings, js_sys::Date::now()));
 
     // A split-URL experiment decides which page to fetch, so on the pages it targets (known
     // from the config this isolate already holds) the decision comes before the origin fetch.
     let routes_here = page_like && store::last_config().is_some_and(|c| c.routes(&facts.url));
     let (origin, config, profile, early) = if routes_here {
-        let (config, profile) = join(
-            store::config(&env, &settings, js_sys::Date::now()),
-            profile_read,
-        )
-        .await;
+        let ((config, config_at), profile) = join(config_read, profile_read).await;
+        timings.config_ms = elapsed(started, config_at);
+        let profile = profile.map(|(profile, at)| {
+            timings.profile_ms = Some(elapsed(started, at));
+            profile
+        });
         let profile = withdraw_if_opted_out(profile.flatten(), &mut visitor, fresh);
         let early = match &config {
             Some(config) => {
                 let catalog = catalog_for(&env, &settings, config).await;
-                let options = DecideOptions { routable: true };
-                Some(decide(
+                let options = DecideOptions {
+                    routable: true,
+                    preview,
+                };
+                let decide_started = js_sys::Date::now();
+                let decision = decide(
                     config,
                     &facts,
                     &visitor,
                     profile.as_ref(),
                     catalog.as_deref(),
                     options,
-                ))
+                );
+                timings.decide_ms = elapsed(decide_started, js_sys::Date::now());
+                Some(decision)
             }
             None => None,
         };
         let origin = match early.as_ref().map(|d| (d, &d.route)) {
             Some((decision, Some(Route::Redirect(location)))) => {
                 send_events(&env, &ctx, &facts, &visitor, decision);
-                return redirect(location, decision);
+                return redirect(location, decision, &preview_state.set_cookie);
             }
             Some((_, Some(Route::OriginPath(path)))) => {
                 match origin::fetch_path(&env, &settings, &request, path).await {
@@ -168,14 +189,21 @@ async fn handle(request: Request, env: Env, ctx: Context) -> Response {
             }
             _ => origin::fetch(&env, &settings, &request).await,
         };
+        timings.origin_ms = elapsed(started, js_sys::Date::now());
         (origin, config, Some(profile), early)
     } else {
-        let (origin, config, profile) = join3(
-            origin::fetch(&env, &settings, &request),
-            store::config(&env, &settings, js_sys::Date::now()),
+        let ((origin, origin_at), (config, config_at), profile) = join3(
+            timed(origin::fetch(&env, &settings, &request)),
+            config_read,
             profile_read,
         )
         .await;
+        timings.origin_ms = elapsed(started, origin_at);
+        timings.config_ms = elapsed(started, config_at);
+        let profile = profile.map(|(profile, at)| {
+            timings.profile_ms = Some(elapsed(started, at));
+            profile
+        });
         (origin, config, profile, None)
     };
 
@@ -210,19 +238,42 @@ async fn handle(request: Request, env: Env, ctx: Context) -> Response {
             };
             let profile = withdraw_if_opted_out(profile, &mut visitor, fresh);
             let catalog = catalog_for(&env, &settings, &config).await;
-            decide(
+            let decide_started = js_sys::Date::now();
+            let decision = decide(
                 &config,
                 &facts,
                 &visitor,
                 profile.as_ref(),
                 catalog.as_deref(),
-                DecideOptions::default(),
-            )
+                DecideOptions {
+                    preview,
+                    ..DecideOptions::default()
+                },
+            );
+            timings.decide_ms = elapsed(decide_started, js_sys::Date::now());
+            decision
         }
     };
     send_events(&env, &ctx, &facts, &visitor, &decision);
+    let mut decision = decision;
+    decision
+        .response
+        .set_cookies
+        .extend(preview_state.set_cookie.clone());
     let is_head = facts.method.eq_ignore_ascii_case("HEAD");
-    respond(origin, &decision, is_head)
+    respond(origin, decision, is_head, timings, preview)
+}
+
+/// Whole milliseconds from `from` to `to` (`Date.now()` readings).
+fn elapsed(from: f64, to: f64) -> u64 {
+    (to - from).max(0.0) as u64
+}
+
+/// A future's output with the time it completed (the clock only moves across I/O, so this is
+/// when its I/O finished).
+async fn timed<T>(future: impl std::future::Future<Output = T>) -> (T, f64) {
+    let value = future.await;
+    (value, js_sys::Date::now())
 }
 
 /// Who the visitor is, as far as consent and our keys allow: anonymous without consent or
@@ -292,12 +343,16 @@ async fn catalog_for(env: &Env, settings: &Settings, config: &Config) -> Option<
     }
 }
 
-/// A split-URL test's redirect, with our cookies so the assignment sticks.
-fn redirect(location: &str, decision: &Decision) -> Response {
+/// A split-URL test's redirect, with our cookies so the assignment sticks (and a preview's
+/// cookie, so a preview link to a split page keeps previewing after the redirect).
+fn redirect(location: &str, decision: &Decision, preview_cookie: &Option<String>) -> Response {
     let built = (|| -> Result<Response, JsValue> {
         let headers = Headers::new()?;
         for (name, value) in redirect_headers(location, &decision.response) {
             headers.append(name, &value)?;
+        }
+        if let Some(cookie) = preview_cookie {
+            headers.append("set-cookie", cookie)?;
         }
         let init = ResponseInit::new();
         init.set_status(302);
@@ -309,14 +364,34 @@ fn redirect(location: &str, decision: &Decision) -> Response {
 
 /// Builds the visitor's response from the origin's: rewritten as it streams when the plan
 /// has edits, with our headers, or the origin's response itself when nothing changes.
-fn respond(origin: Response, decision: &Decision, is_head: bool) -> Response {
+fn respond(
+    origin: Response,
+    mut decision: Decision,
+    is_head: bool,
+    mut timings: Timings,
+    preview: Option<&Preview>,
+) -> Response {
     let body_changes = !decision.plan.is_empty();
+    let rewrite_started = js_sys::Date::now();
+    let rewritten =
+        (body_changes && !is_head).then(|| html_rewriter::rewrite(&decision.plan, &origin));
+    timings.rewrite_ms = elapsed(rewrite_started, js_sys::Date::now());
+    decision.response.server_timing = Some(server_timing(&timings));
+    if let Some(preview) = preview {
+        let summary = debug_summary(&decision, preview);
+        let timing = decision
+            .response
+            .server_timing
+            .as_deref()
+            .unwrap_or_default();
+        decision.response.debug = Some(format!("{summary}; timings={timing}"));
+    }
     let changes = header_changes(&decision.response, body_changes);
     if changes.is_empty() {
         return origin;
     }
-    let source = if body_changes && !is_head {
-        match html_rewriter::rewrite(&decision.plan, &origin) {
+    let source = if let Some(rewritten) = rewritten {
+        match rewritten {
             Ok(rewritten) => rewritten,
             Err(reason) => {
                 console_error!(

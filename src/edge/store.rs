@@ -184,6 +184,16 @@ async fn apply_bandit_weights(env: &Env, settings: &Settings, config: &mut Confi
     }
 }
 
+/// Whether this isolate holds a config loaded less than the TTL ago (the page view will not
+/// wait for KV).
+pub fn config_is_fresh(settings: &Settings, now_ms: f64) -> bool {
+    CONFIG.with_borrow(|cached| {
+        cached
+            .as_ref()
+            .is_some_and(|c| now_ms - c.loaded_at_ms < settings.config_ttl_ms)
+    })
+}
+
 /// The config this isolate loaded last, fresh or not, without waiting: whether a page may need
 /// deciding before its origin fetch (a split-URL experiment).
 pub fn last_config() -> Option<Rc<Config>> {

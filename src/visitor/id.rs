@@ -140,6 +140,22 @@ impl IdKeys {
         let previous = self.previous.as_ref()?;
         constant_time_eq(&given, &tag(previous, &id)).then_some(Verified::Previous(id))
     }
+
+    /// `<message>.<tag>` for another value we sign (preview links), under the current key; the
+    /// `context` keeps its tags from ever verifying as a visitor id's, and vice versa.
+    pub fn sign_message(&self, context: &[u8], message: &str) -> String {
+        let tag = tag_of(&self.current, context, message.as_bytes());
+        format!("{message}.{}", base64url_encode(&tag))
+    }
+
+    /// The message of a value [`Self::sign_message`] produced under either key, else `None`.
+    pub fn verify_message<'a>(&self, context: &[u8], signed: &'a str) -> Option<&'a str> {
+        let (message, given) = signed.rsplit_once('.')?;
+        let given = base64url_decode(given)?;
+        let valid =
+            |key: &[u8]| constant_time_eq(&given, &tag_of(key, context, message.as_bytes()));
+        (valid(&self.current) || self.previous.as_deref().is_some_and(valid)).then_some(message)
+    }
 }
 
 /// The key unit tests sign with.
@@ -152,9 +168,13 @@ pub(crate) fn test_keys() -> IdKeys {
 }
 
 fn tag(key: &[u8], id: &VisitorId) -> [u8; TAG_BYTES] {
-    let mut message = TAG_CONTEXT.to_vec();
-    message.extend_from_slice(id.as_str().as_bytes());
-    let mac = hmac_sha256(key, &message);
+    tag_of(key, TAG_CONTEXT, id.as_str().as_bytes())
+}
+
+fn tag_of(key: &[u8], context: &[u8], message: &[u8]) -> [u8; TAG_BYTES] {
+    let mut signed = context.to_vec();
+    signed.extend_from_slice(message);
+    let mac = hmac_sha256(key, &signed);
     let mut tag = [0; TAG_BYTES];
     tag.copy_from_slice(&mac[..TAG_BYTES]);
     tag
