@@ -176,6 +176,19 @@ impl Config {
                 }
             }
         }
+        // NOTE: an experiment targeting a segment that does not exist would never run, and
+        // nobody would be counted: say so instead.
+        for (path, value) in &experiment_values {
+            let targets = value.get("segments").and_then(Value::as_array);
+            for (i, target) in targets.into_iter().flatten().enumerate() {
+                if let Some(id) = target.as_str().filter(|id| !segment_ids.contains(id)) {
+                    errors.push(ConfigError::new(
+                        format!("{path}.segments[{i}]"),
+                        format!("no segment has the id {id:?}, so the experiment would never run"),
+                    ));
+                }
+            }
+        }
 
         if errors.is_empty() {
             Ok(Self {
@@ -472,6 +485,18 @@ mod tests {
                 "segments[1].id: \"a\" is used by another entry of segments",
                 "slots[0].content.ghost: no segment has the id \"ghost\"",
             ]
+        );
+    }
+
+    #[test]
+    fn an_experiment_targeting_a_missing_segment_is_an_error() {
+        let errors = errors_of(
+            r#"{"segments": [{"id": "vip", "when": {}}],
+                "experiments": [{"key": "cta", "segments": ["vip", "vips"], "variations": [{}, {}]}]}"#,
+        );
+        assert_eq!(
+            errors,
+            ["experiments[0].segments[1]: no segment has the id \"vips\", so the experiment would never run"]
         );
     }
 }
