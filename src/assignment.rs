@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::condition::SavedGroups;
 use crate::config::read::ObjectReader;
 use crate::config::{describe_json, ConfigError};
 use crate::content::{Content, Override, Slot, StoreOffset};
@@ -68,10 +69,11 @@ impl ExperimentPlan {
         path: &str,
         slots: &[Slot],
         store_offset: StoreOffset,
+        groups: &SavedGroups,
         errors: &mut Vec<ConfigError>,
     ) -> Option<Self> {
         let before = errors.len();
-        let spec = Experiment::compile(value, path, errors);
+        let spec = Experiment::compile(value, path, groups, errors);
         let list = value.get("variations").and_then(Value::as_array);
         let variations = list
             .into_iter()

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::condition::Condition;
+use crate::condition::{Condition, SavedGroups};
 use crate::config::read::ObjectReader;
 use crate::config::ConfigError;
 use crate::content::{Schedule, StoreOffset};
@@ -41,6 +41,7 @@ impl Segment {
         value: &Value,
         path: &str,
         offset: StoreOffset,
+        groups: &SavedGroups,
         errors: &mut Vec<ConfigError>,
     ) -> Option<Self> {
         let before = errors.len();
@@ -56,13 +57,15 @@ impl Segment {
         let priority = reader.optional_i64("priority", errors).unwrap_or(0);
         let when_path = reader.path_of("when");
         let when = match reader.value("when") {
-            Some(condition) => match Condition::compile(condition, &when_path) {
-                Ok(c) => Some(c),
-                Err(mut found) => {
-                    errors.append(&mut found);
-                    None
+            Some(condition) => {
+                match Condition::compile_with_groups(condition, &when_path, groups) {
+                    Ok(c) => Some(c),
+                    Err(mut found) => {
+                        errors.append(&mut found);
+                        None
+                    }
                 }
-            },
+            }
             None => {
                 errors.push(ConfigError::new(
                     when_path,
@@ -139,8 +142,14 @@ mod tests {
 
     fn segment(doc: Value) -> Segment {
         let mut errors = Vec::new();
-        Segment::compile(&doc, "segments[0]", StoreOffset::default(), &mut errors)
-            .expect("valid segment")
+        Segment::compile(
+            &doc,
+            "segments[0]",
+            StoreOffset::default(),
+            &SavedGroups::new(),
+            &mut errors,
+        )
+        .expect("valid segment")
     }
 
     #[test]
@@ -173,9 +182,14 @@ mod tests {
     fn invalid_segments_report_every_problem() {
         let mut errors = Vec::new();
         let doc = json!({"id": "bad id!", "priority": "x", "colour": 1});
-        assert!(
-            Segment::compile(&doc, "segments[1]", StoreOffset::default(), &mut errors).is_none()
-        );
+        assert!(Segment::compile(
+            &doc,
+            "segments[1]",
+            StoreOffset::default(),
+            &SavedGroups::new(),
+            &mut errors
+        )
+        .is_none());
         let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
         assert_eq!(messages.len(), 4, "{messages:#?}");
         assert!(messages[0].starts_with("segments[1].id: \"bad id!\" is not a valid id"));

@@ -13,6 +13,7 @@ pub use error::{describe_json, ConfigError};
 use serde_json::Value;
 
 use crate::assignment::{ExperimentPlan, Holdout, HOLDOUT_KEY};
+use crate::condition::SavedGroups;
 use crate::content::{Slot, SlotCompiler, StoreOffset};
 use crate::privacy::ConsentPolicy;
 use crate::segment::Segment;
@@ -99,10 +100,23 @@ impl Config {
                 StoreOffset::default()
             }),
         };
+        // GrowthBook's saved groups, for `$inGroup` / `$notInGroup` in segments and experiments:
+        // resolved now, so an unknown group id is an error rather than a silent empty group.
+        let saved_groups = match reader.value("savedGroups") {
+            None | Some(Value::Null) => SavedGroups::new(),
+            Some(value) => {
+                SavedGroups::from_json(value, "savedGroups").unwrap_or_else(|mut found| {
+                    errors.append(&mut found);
+                    SavedGroups::new()
+                })
+            }
+        };
         let segment_values = reader.optional_array("segments", &mut errors);
         let segments: Vec<Segment> = segment_values
             .iter()
-            .filter_map(|(path, value)| Segment::compile(value, path, store_offset, &mut errors))
+            .filter_map(|(path, value)| {
+                Segment::compile(value, path, store_offset, &saved_groups, &mut errors)
+            })
             .collect();
         let cart_path = reader.path_of("cart");
         let cart = match reader.value("cart") {
@@ -129,7 +143,14 @@ impl Config {
         let experiments: Vec<ExperimentPlan> = experiment_values
             .iter()
             .filter_map(|(path, value)| {
-                ExperimentPlan::compile(value, path, &slots, store_offset, &mut errors)
+                ExperimentPlan::compile(
+                    value,
+                    path,
+                    &slots,
+                    store_offset,
+                    &saved_groups,
+                    &mut errors,
+                )
             })
             .collect();
         let holdout_path = reader.path_of("holdout");
@@ -440,7 +461,7 @@ mod tests {
             errors_of(r#"{"segments": {}, "slots": [], "extra": 1}"#),
             [
                 "segments: expected an array, found an object",
-                "extra: unknown field; expected one of: $schema, version, storeUtcOffset, segments, cart, pages, slots, experiments, holdout, queryStringOverrides, consent, identity",
+                "extra: unknown field; expected one of: $schema, version, storeUtcOffset, savedGroups, segments, cart, pages, slots, experiments, holdout, queryStringOverrides, consent, identity",
             ]
         );
     }
@@ -486,6 +507,33 @@ mod tests {
                 "slots[0].content.ghost: no segment has the id \"ghost\"",
             ]
         );
+    }
+
+    #[test]
+    fn saved_groups_resolve_in_segments_and_experiments_and_unknown_ids_are_errors() {
+        let config = Config::parse(
+            r#"{"savedGroups": {"staff": ["c-1", "c-2"]},
+                "segments": [{"id": "staff", "when": {"customer.id": {"$inGroup": "staff"}}},
+                             {"id": "shoppers", "when": {"customer.id": {"$notInGroup": "staff"}}}],
+                "experiments": [{"key": "cta", "variations": [{}, {}],
+                                 "condition": {"customer.id": {"$notInGroup": "staff"}}}]}"#,
+            &|_| Ok(()),
+        )
+        .expect("valid");
+        let staff = serde_json::json!({"customer": {"id": "c-2"}});
+        let ids: Vec<String> = crate::segment::memberships(&config.segments, &staff, 0)
+            .into_iter()
+            .map(|m| m.segment)
+            .collect();
+        assert_eq!(ids, ["staff"]);
+        let errors = errors_of(
+            r#"{"savedGroups": {"staff": "c-1"},
+                "segments": [{"id": "a", "when": {"customer.id": {"$inGroup": "staf"}}}]}"#,
+        );
+        assert_eq!(errors.len(), 2, "{errors:#?}");
+        assert!(errors[0].starts_with("savedGroups.staff: expected an array of members"));
+        assert!(errors[1].starts_with("segments[0].when"), "{errors:#?}");
+        assert!(errors[1].contains("staf"), "{errors:#?}");
     }
 
     #[test]

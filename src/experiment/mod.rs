@@ -492,7 +492,13 @@ impl Experiment {
     /// Reads one entry of the config's `experiments` at `path`, reporting every mistake with
     /// its path. Variation payloads (`content`, `urlRedirect`, `originPath`) are read by the
     /// caller; only their shape (an object) is checked here.
-    pub fn compile(value: &Value, path: &str, errors: &mut Vec<ConfigError>) -> Option<Self> {
+    /// `$inGroup` ids are resolved against `groups` (the config's `savedGroups`).
+    pub fn compile(
+        value: &Value,
+        path: &str,
+        groups: &SavedGroups,
+        errors: &mut Vec<ConfigError>,
+    ) -> Option<Self> {
         let before = errors.len();
         let mut reader = ObjectReader::new(value, path, errors);
         let key = reader.required_str("key", errors);
@@ -560,7 +566,7 @@ impl Experiment {
         let condition_path = reader.path_of("condition");
         let condition = match reader.value("condition") {
             None | Some(Value::Null) => None,
-            Some(json) => match Condition::compile(json, &condition_path) {
+            Some(json) => match Condition::compile_with_groups(json, &condition_path, groups) {
                 Ok(condition) => Some(condition),
                 Err(mut found) => {
                     errors.append(&mut found);
@@ -821,7 +827,7 @@ mod tests {
 
     fn errors_of(value: Value) -> Vec<String> {
         let mut errors = Vec::new();
-        Experiment::compile(&value, "experiments[0]", &mut errors);
+        Experiment::compile(&value, "experiments[0]", &SavedGroups::new(), &mut errors);
         errors.iter().map(ToString::to_string).collect()
     }
 
@@ -855,6 +861,7 @@ mod tests {
         let experiment = Experiment::compile(
             &json!({"key": "cta", "hashVersion": 2, "variations": [{}, {}], "segments": ["vip"]}),
             "e",
+            &SavedGroups::new(),
             &mut errors,
         )
         .expect("valid");
