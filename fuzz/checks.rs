@@ -8,6 +8,7 @@ use serde_json::{json, Map, Value};
 use tailor::condition::Condition;
 use tailor::content::template::{Template, TemplateMode};
 use tailor::experiment::{query_string_override, StickyAssignments};
+use tailor::preview::{self, Preview, PreviewRejected};
 use tailor::privacy::{decide_consent, ConsentPolicy};
 use tailor::profile_update::ProfileUpdate;
 use tailor::request::url::{form_decode, normalized_host, percent_decode, Query};
@@ -357,6 +358,110 @@ pub fn consent(data: &[u8]) {
             request.country = country.map(str::to_string);
             let first = decide_consent(policy, &request);
             assert_eq!(decide_consent(policy, &request), first);
+        }
+    }
+}
+
+/// The config the `preview` check asks for links against.
+const PREVIEW_CONFIG: &str = r#"{
+    "segments": [{"id": "vip", "when": {}}, {"id": "new", "when": {}}],
+    "slots": [{"id": "hero", "selector": "h1", "action": "setInnerContent",
+               "content": {"vip": "Hi"}}],
+    "experiments": [{"key": "cta", "variations": [{}, {"content": {"hero": "B"}}]}]
+}"#;
+
+/// Preview links: a token made of any bytes never verifies (only our signature does) and never
+/// panics, whether it comes in the query or the cookie; a preview built from the input signs
+/// and verifies back to itself until it expires, and one changed byte of its token makes it
+/// worthless; an admin's request of any shape is either refused with errors or forces only
+/// segments and variants the config has.
+pub fn preview(data: &[u8]) {
+    let keys = match IdKeys::new(ID_KEY, None) {
+        Ok(keys) => keys,
+        Err(e) => unreachable!("{e}"),
+    };
+    let (first, second) = split(data);
+    // Arbitrary tokens, straight and through a request.
+    assert!(
+        Preview::verify(first, &keys, 0).is_err() || first.contains('.'),
+        "{first:?} verified without a tag"
+    );
+    for facts in [
+        RequestFacts::get(
+            &format!("https://shop.test/?{}={}", preview::PREVIEW_PARAM, first),
+            None,
+            0,
+        ),
+        RequestFacts::get(
+            "https://shop.test/",
+            Some(&format!("{}={first}; {second}", preview::PREVIEW_COOKIE)),
+            0,
+        ),
+    ] {
+        let state = preview::from_request(&facts, || IdKeys::new(ID_KEY, None).ok());
+        if let Some(granted) = state.preview {
+            // Only a token we signed can get here: it must be one `sign` produces.
+            assert_eq!(granted.sign(&keys).len(), first.len(), "{first:?}");
+        }
+    }
+    // A preview from the input: segment ids and variants, and an expiry.
+    let expires_at_ms = data
+        .iter()
+        .take(8)
+        .fold(1u64, |n, &b| n.wrapping_mul(257).wrapping_add(u64::from(b)))
+        .max(1);
+    let built = Preview {
+        segments: first.split(',').map(str::to_string).collect(),
+        variants: second
+            .split(',')
+            .enumerate()
+            .map(|(i, key)| (key.to_string(), i as u32))
+            .collect(),
+        expires_at_ms,
+    };
+    let token = built.sign(&keys);
+    assert_eq!(
+        Preview::verify(&token, &keys, 0),
+        Ok(built.clone()),
+        "{token}"
+    );
+    assert_eq!(
+        Preview::verify(&token, &keys, expires_at_ms),
+        Err(PreviewRejected::Expired {
+            at_ms: expires_at_ms
+        })
+    );
+    if !token.is_empty() {
+        let at = usize::from(data.first().copied().unwrap_or(0)) % token.len();
+        let mut changed = token.clone().into_bytes();
+        changed[at] = if changed[at] == b'A' { b'B' } else { b'A' };
+        let changed = String::from_utf8_lossy(&changed).into_owned();
+        // NOTE: base64url's last character can carry unused bits; a change there may decode
+        // to the same bytes, which is the same token.
+        if let Ok(same) = Preview::verify(&changed, &keys, 0) {
+            assert_eq!(same, built, "{changed:?} verified as something else");
+        }
+    }
+    // An admin's request of any shape.
+    let config = match Config::parse(PREVIEW_CONFIG, &|_| Ok(())) {
+        Ok(config) => config,
+        Err(e) => unreachable!("{e:?}"),
+    };
+    if let Ok(body) = serde_json::from_str::<Value>(first) {
+        if let Ok(request) = preview::read_request(&body, &config, 0) {
+            for segment in &request.preview.segments {
+                assert!(
+                    config.segments.iter().any(|s| &s.id == segment),
+                    "{segment}"
+                );
+            }
+            for (key, variation) in &request.preview.variants {
+                let arms = config
+                    .experiment_arms(key)
+                    .map_or(0, |(_, arms, _)| arms.len());
+                assert!((*variation as usize) < arms, "{key}:{variation}");
+            }
+            assert!(request.path.starts_with('/') && !request.path.starts_with("//"));
         }
     }
 }

@@ -21,6 +21,7 @@ const TARGETS: &[(&str, Check)] = &[
     ("webhooks", checks::webhooks),
     ("user_agent", checks::user_agent),
     ("consent", checks::consent),
+    ("preview", checks::preview),
 ];
 
 #[test]
@@ -82,6 +83,16 @@ proptest! {
         "(_tracking_consent|tailor_optout)=[\"{}m:01%A-F ]{0,16}(; [a-z_]{1,17}=[^;]{0,8}){0,2}",
     ]) {
         checks::consent(value.as_bytes());
+    }
+
+    #[test]
+    fn preview_tokens_and_requests(value in prop_oneof![
+        any::<Vec<u8>>(),
+        "[A-Za-z0-9_-]{0,60}\\.[A-Za-z0-9_-]{0,24}".prop_map(String::into_bytes),
+        "\\{\"(segment|segments|variants|ttlSeconds|path)\":(\"vip\"|\\[\"new\"\\]|\\{\"cta\":1\\}|600|\"/p\")\\}"
+            .prop_map(String::into_bytes),
+    ]) {
+        checks::preview(value.as_ref());
     }
 
     #[test]
