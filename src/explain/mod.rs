@@ -408,3 +408,101 @@ fn slot_reports(config: &Config, decision: &Decision, now_ms: u64) -> Vec<SlotRe
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rewrite::check_selector;
+    use crate::visitor::id::test_keys;
+    use crate::visitor::{VisitorId, VISITOR_COOKIE};
+    use serde_json::json;
+
+    const CONFIG: &str = r##"{
+        "segments": [
+            {"id": "big-spender", "priority": 2,
+             "when": {"orders.count": {"$gte": 2}, "orders.totalSpent": {"$gte": 500}}},
+            {"id": "returning", "priority": 1, "when": {"visit.isReturning": true}}
+        ],
+        "slots": [
+            {"id": "hero", "selector": "h1", "action": "setInnerContent",
+             "content": {"big-spender": "Thanks, big spender"}},
+            {"id": "banner", "selector": "#banner", "action": "remove",
+             "content": {"returning": ""}}
+        ]
+    }"##;
+
+    fn view(
+        config: &Config,
+        document: &Value,
+        profile: Option<Profile>,
+    ) -> (Explanation, Decision) {
+        let id = VisitorId::from_random([5; VISITOR_ID_BYTES]);
+        let cookie = format!("{VISITOR_COOKIE}={}", test_keys().sign(&id));
+        explain(&PageView {
+            config,
+            document,
+            request: RequestFacts::get("https://shop.test/", Some(&cookie), 1_795_000_000_000),
+            keys: Some(test_keys()),
+            identity_secrets: Vec::new(),
+            profile,
+            catalog: None,
+            fresh: [0; VISITOR_ID_BYTES],
+        })
+    }
+
+    #[test]
+    fn each_segment_says_which_clause_decided_and_each_slot_what_it_shows() {
+        let document: Value = serde_json::from_str(CONFIG).expect("json");
+        let config = Config::compile(&document, &check_selector).expect("valid");
+        let profile = Profile::from(
+            json!({"orders": {"count": 3, "totalSpent": 120}})
+                .as_object()
+                .cloned()
+                .expect("object"),
+        );
+        let (explanation, decision) = view(&config, &document, Some(profile));
+        assert!(explanation.visitor.profile_used && !explanation.visitor.is_new);
+        let spender = &explanation.segments[0];
+        assert!(!spender.matched);
+        assert_eq!(
+            spender.reason,
+            "fails {\"orders.totalSpent\":{\"$gte\":500}}, where orders.totalSpent = 120.0"
+        );
+        assert_eq!(spender.clauses.len(), 2);
+        assert!(spender.clauses[0].holds && !spender.clauses[1].holds);
+        assert_eq!(spender.clauses[0].values["orders.count"], json!(3));
+        assert_eq!(
+            explanation.slots[0].reason,
+            "left alone: no content for the visitor's segments, and no default"
+        );
+        assert_eq!(explanation.slots.len(), 2);
+        assert_eq!(
+            explanation.set_cookies, decision.response.set_cookies,
+            "the response's cookies, as decided"
+        );
+    }
+
+    #[test]
+    fn without_a_key_the_visitor_is_anonymous_and_the_profile_unread() {
+        let document: Value = serde_json::from_str(CONFIG).expect("json");
+        let config = Config::compile(&document, &check_selector).expect("valid");
+        let (explanation, _) = explain(&PageView {
+            config: &config,
+            document: &document,
+            request: RequestFacts::get("https://shop.test/", None, 0),
+            keys: None,
+            identity_secrets: Vec::new(),
+            profile: Some(Profile::from(Map::new())),
+            catalog: None,
+            fresh: [0; VISITOR_ID_BYTES],
+        });
+        assert!(!explanation.visitor.personal);
+        assert_eq!(
+            explanation.visitor.notes.len(),
+            2,
+            "{:?}",
+            explanation.visitor.notes
+        );
+        assert!(explanation.visitor.notes[0].starts_with("no visitor-id key"));
+    }
+}

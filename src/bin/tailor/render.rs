@@ -57,8 +57,16 @@ fn run(args: &RenderArgs) -> Result<(), String> {
                         "tailor render: the worker would fetch {path} from the origin instead; rendering the given page as that one"
                     );
                 }
-                rewrite_page(&decision.plan, &page, charset(&args.content_type))
-                    .map_err(|e| e.to_string())?
+                match rewrite_page(&decision.plan, &page, charset(&args.content_type)) {
+                    Ok(rewritten) => rewritten,
+                    // NOTE: fail open, as the worker does.
+                    Err(problem) => {
+                        eprintln!(
+                            "tailor render: {problem}: the worker serves the origin's page unchanged"
+                        );
+                        page
+                    }
+                }
             }
         }
     } else {
