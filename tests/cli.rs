@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use serde_json::{json, Value};
-use tailor::config::schema::{config_schema, known_fields, EXEMPLAR};
+use tailor::config::schema::{config_schema, known_fields, EXEMPLARS};
 use tailor::rewrite::check_selector;
 use tailor::Config;
 
@@ -332,7 +332,7 @@ fn the_committed_schema_is_what_tailor_schema_prints() {
 }
 
 fn schema() -> Value {
-    config_schema(EXEMPLAR, &check_selector).expect("the exemplar compiles")
+    config_schema(&EXEMPLARS, &check_selector).expect("the exemplars compile")
 }
 
 /// The draft 2020-12 keywords the derived schema uses, checked as a validator would: the
@@ -408,14 +408,23 @@ fn the_fixture_config_validates_against_the_schema() {
         schema["$schema"],
         "https://json-schema.org/draft/2020-12/schema"
     );
-    let document: Value = serde_json::from_str(EXEMPLAR).expect("json");
+    for exemplar in EXEMPLARS {
+        let document: Value = serde_json::from_str(exemplar).expect("json");
+        let mut errors = Vec::new();
+        schema_errors(&schema, &document, "", &mut errors);
+        assert!(errors.is_empty(), "{errors:#?}");
+        // Editors point at the schema with `$schema`, which the reader accepts.
+        let mut with_schema = document.clone();
+        with_schema["$schema"] = json!("./schema/config.schema.json");
+        assert!(Config::compile(&with_schema, &check_selector).is_ok());
+    }
+    // A mistake the schema can see is caught by both.
+    let mut wrong: Value = serde_json::from_str(EXEMPLARS[0]).expect("json");
+    wrong["slots"][0]["selector"] = json!(3);
     let mut errors = Vec::new();
-    schema_errors(&schema, &document, "", &mut errors);
-    assert!(errors.is_empty(), "{errors:#?}");
-    // Editors point at the schema with `$schema`, which the reader accepts.
-    let mut with_schema = document.clone();
-    with_schema["$schema"] = json!("./schema/config.schema.json");
-    assert!(Config::compile(&with_schema, &check_selector).is_ok());
+    schema_errors(&schema, &wrong, "", &mut errors);
+    assert_eq!(errors, [".slots[0].selector: not string"]);
+    assert!(Config::compile(&wrong, &check_selector).is_err());
 }
 
 /// Every object the reader opens while compiling the fixture (by JSON path), with a value.
@@ -493,15 +502,23 @@ fn schema_at<'a>(schema: &'a Value, generic: &str) -> &'a Value {
 #[test]
 fn the_schema_and_the_reader_accept_the_same_fields_for_every_object_kind() {
     let schema = schema();
-    let known = known_fields(EXEMPLAR, &check_selector);
-    let document: Value = serde_json::from_str(EXEMPLAR).expect("json");
-    let mut objects = Vec::new();
-    objects_at(&document, "", &mut objects);
+    let known = known_fields(&EXEMPLARS, &check_selector).expect("the exemplars compile");
+    let documents: Vec<Value> = EXEMPLARS
+        .iter()
+        .map(|text| serde_json::from_str(text).expect("json"))
+        .collect();
     let mut checked = 0;
     for (generic, fields) in &known {
-        let Some((concrete, _)) = objects.iter().find(|(_, g)| g == generic) else {
+        let found = documents.iter().find_map(|document| {
+            let mut objects = Vec::new();
+            objects_at(document, "", &mut objects);
+            let (concrete, _) = objects.into_iter().find(|(_, g)| g == generic)?;
+            Some((document, concrete))
+        });
+        let Some((document, concrete)) = found else {
             continue;
         };
+        let concrete = &concrete;
         // An unknown field: both the reader and the schema refuse it.
         let mut broken = document.clone();
         object_mut(&mut broken, concrete)["zzUnknown"] = json!(1);
@@ -535,5 +552,5 @@ fn the_schema_and_the_reader_accept_the_same_fields_for_every_object_kind() {
         assert_eq!(in_schema, in_reader, "fields of {generic}");
         checked += 1;
     }
-    assert!(checked >= 8, "only {checked} object kinds checked");
+    assert!(checked >= 15, "only {checked} object kinds checked");
 }

@@ -1,5 +1,5 @@
 //! The config document's JSON Schema (draft 2020-12), for editors: derived from what the
-//! config's readers ask for while an exemplar document compiles, so it cannot drift from the
+//! config's readers ask for while exemplar documents compile, so it cannot drift from the
 //! reader by hand. Native only (the CLI's `tailor schema`).
 //!
 //! Every object the readers open becomes a schema object with exactly the fields they know
@@ -13,22 +13,37 @@ use super::read::record::{recording, Asked};
 use super::read::FieldKind;
 use super::{Config, ConfigError};
 
-/// The document whose compilation opens every kind of object the schema describes: the
-/// fixture config (the demo store's), which uses every part of the format.
-pub const EXEMPLAR: &str =
-    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/config.json"));
+/// The documents whose compilation opens every kind of object the schema describes: the
+/// fixture config (the demo store's), and `schema/exemplar.json` for the parts the demo does
+/// not use (holdout, page patterns, schedules, defaults, bandits, ...).
+pub const EXEMPLARS: [&str; 2] = [
+    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/config.json")),
+    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/schema/exemplar.json")),
+];
 
-/// The JSON Schema of the merchant config, derived while `exemplar` compiles (it must be a
-/// valid config). `check_selector` is the rewriter's selector check, as for [`Config::parse`].
-pub fn config_schema(
-    exemplar: &str,
+/// What the readers ask for while every exemplar compiles; the first exemplar that does not
+/// compile is an error.
+fn asked_by(
+    exemplars: &[&str],
     check_selector: &dyn Fn(&str) -> Result<(), String>,
-) -> Result<Value, Vec<ConfigError>> {
+) -> Result<Asked, Vec<ConfigError>> {
     let mut compiled = Ok(());
     let asked = recording(|| {
-        compiled = Config::parse(exemplar, check_selector).map(drop);
+        compiled = exemplars
+            .iter()
+            .try_for_each(|text| Config::parse(text, check_selector).map(drop));
     });
-    compiled?;
+    compiled.map(|()| asked)
+}
+
+/// The JSON Schema of the merchant config, derived while `exemplars` compile (they must be
+/// valid configs). `check_selector` is the rewriter's selector check, as for
+/// [`Config::parse`].
+pub fn config_schema(
+    exemplars: &[&str],
+    check_selector: &dyn Fn(&str) -> Result<(), String>,
+) -> Result<Value, Vec<ConfigError>> {
+    let asked = asked_by(exemplars, check_selector)?;
     let mut schema = Map::new();
     schema.insert(
         "$schema".into(),
@@ -159,13 +174,11 @@ fn or_other_kinds(schema: Value, kind: &str) -> Value {
 /// Every field each object kind knows, by generic path (`slots[].content.vip` style): what
 /// the schema is derived from, for tests that hold the two together.
 pub fn known_fields(
-    exemplar: &str,
+    exemplars: &[&str],
     check_selector: &dyn Fn(&str) -> Result<(), String>,
-) -> Vec<(String, Vec<&'static str>)> {
-    let asked = recording(|| {
-        let _ = Config::parse(exemplar, check_selector);
-    });
-    asked
+) -> Result<Vec<(String, Vec<&'static str>)>, Vec<ConfigError>> {
+    let asked = asked_by(exemplars, check_selector)?;
+    Ok(asked
         .objects
         .iter()
         .map(|object| {
@@ -177,5 +190,5 @@ pub fn known_fields(
                 .collect();
             (object.clone(), fields)
         })
-        .collect()
+        .collect())
 }

@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use tailor::config::schema::{config_schema, EXEMPLAR};
+use tailor::config::schema::{config_schema, EXEMPLARS};
 use tailor::rewrite::check_selector;
 
 /// Arguments of `tailor schema` (none).
@@ -15,7 +15,7 @@ pub struct SchemaArgs {}
 
 /// Prints the schema.
 pub fn schema(_args: &SchemaArgs) -> ExitCode {
-    match config_schema(EXEMPLAR, &check_selector) {
+    match config_schema(&EXEMPLARS, &check_selector) {
         Ok(schema) => match serde_json::to_string_pretty(&schema) {
             Ok(text) => {
                 println!("{text}");
@@ -27,7 +27,7 @@ pub fn schema(_args: &SchemaArgs) -> ExitCode {
             }
         },
         Err(errors) => {
-            eprintln!("tailor schema: the exemplar config does not compile:");
+            eprintln!("tailor schema: an exemplar config does not compile:");
             for error in errors {
                 eprintln!("  {error}");
             }
