@@ -554,3 +554,22 @@ fn the_schema_and_the_reader_accept_the_same_fields_for_every_object_kind() {
     }
     assert!(checked >= 15, "only {checked} object kinds checked");
 }
+
+#[test]
+fn a_reader_that_goes_away_ends_the_output_quietly() {
+    use std::process::Stdio;
+    // The page is larger than a pipe's buffer, so writing it meets the closed pipe.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tailor"))
+        .arg("render")
+        .args(persona_args("vip", "https://shop.test/"))
+        .args(["--page", "fixtures/storefront/index.html"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("exits");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

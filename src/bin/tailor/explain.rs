@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use tailor::explain::{explain as explain_view, Explanation};
 
 use crate::inputs::{load, RequestArgs};
+use crate::output::out;
 use crate::paint::{dim, good, paint};
 
 /// Arguments of `tailor explain`.
@@ -33,14 +34,14 @@ pub fn explain(args: &ExplainArgs) -> ExitCode {
     let (explanation, _) = explain_view(&loaded.view());
     if args.json {
         match serde_json::to_string_pretty(&explanation) {
-            Ok(text) => println!("{text}"),
+            Ok(text) => out!("{text}"),
             Err(e) => {
                 eprintln!("tailor explain: {e}");
                 return ExitCode::from(1);
             }
         }
     } else {
-        print!("{}", human(&explanation));
+        crate::output::write(human(&explanation).as_bytes());
     }
     ExitCode::SUCCESS
 }

@@ -18,6 +18,8 @@ mod inputs;
 #[cfg(not(target_arch = "wasm32"))]
 mod kv;
 #[cfg(not(target_arch = "wasm32"))]
+mod output;
+#[cfg(not(target_arch = "wasm32"))]
 mod paint;
 #[cfg(not(target_arch = "wasm32"))]
 mod push;

@@ -1,6 +1,5 @@
 //! `tailor render`: the page exactly as the worker would send it, bytes to stdout.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -73,9 +72,6 @@ fn run(args: &RenderArgs) -> Result<(), String> {
         // NOTE: the worker passes anything but text/html through untouched.
         page
     };
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(&body)
-        .and_then(|()| stdout.flush())
-        .map_err(|e| format!("cannot write the page: {e}"))
+    crate::output::write(&body);
+    Ok(())
 }

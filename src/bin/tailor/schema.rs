@@ -6,6 +6,8 @@ use std::process::ExitCode;
 use tailor::config::schema::{config_schema, EXEMPLARS};
 use tailor::rewrite::check_selector;
 
+use crate::output::out;
+
 /// Arguments of `tailor schema` (none).
 #[derive(clap::Args, Debug)]
 #[command(
@@ -18,7 +20,7 @@ pub fn schema(_args: &SchemaArgs) -> ExitCode {
     match config_schema(&EXEMPLARS, &check_selector) {
         Ok(schema) => match serde_json::to_string_pretty(&schema) {
             Ok(text) => {
-                println!("{text}");
+                out!("{text}");
                 ExitCode::SUCCESS
             }
             Err(e) => {

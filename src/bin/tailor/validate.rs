@@ -9,6 +9,7 @@ use tailor::rewrite::check_selector;
 use tailor::Config;
 
 use crate::inputs::{parse_now, read_text};
+use crate::output::out;
 use crate::paint::{error, good, warning};
 
 /// Arguments of `tailor validate`.
@@ -55,7 +56,7 @@ fn run(args: &ValidateArgs) -> Result<bool, String> {
     let mut valid = true;
     match Config::parse(&text, &check_selector) {
         Ok(config) => {
-            println!(
+            out!(
                 "{config_path}: {} (version {}, {} segments, {} slots)",
                 good("valid"),
                 config.version,
@@ -70,16 +71,16 @@ fn run(args: &ValidateArgs) -> Result<bool, String> {
                 found.extend(unmatched_slots(&config, &pages).map_err(|e| e.to_string())?);
             }
             for finding in found {
-                println!("{}: {finding}", warning());
+                out!("{}: {finding}", warning());
             }
         }
         Err(errors) => {
             valid = false;
-            println!("{config_path}: {} error(s)", errors.len());
+            out!("{config_path}: {} error(s)", errors.len());
             for problem in errors {
-                println!("{}: {problem}", error());
+                out!("{}: {problem}", error());
                 if let Some(hint) = problem.hint() {
-                    println!("  hint: {hint}");
+                    out!("  hint: {hint}");
                 }
             }
         }
@@ -87,16 +88,16 @@ fn run(args: &ValidateArgs) -> Result<bool, String> {
     if let Some(catalog_path) = &args.catalog {
         let shown = catalog_path.display();
         match Catalog::parse(&read_text(catalog_path)?) {
-            Ok(catalog) => println!(
+            Ok(catalog) => out!(
                 "{shown}: {} ({} products)",
                 good("valid"),
                 catalog.products().len()
             ),
             Err(errors) => {
                 valid = false;
-                println!("{shown}: {} error(s)", errors.len());
+                out!("{shown}: {} error(s)", errors.len());
                 for problem in errors {
-                    println!("{}: {problem}", error());
+                    out!("{}: {problem}", error());
                 }
             }
         }
