@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::content::{Catalog, Recommendations, Signals};
 use crate::experiment::{ASSIGNMENTS_COOKIE, ASSIGNMENTS_COOKIE_MAX_BYTES};
 use crate::preview::Preview;
-use crate::privacy::OPT_OUT_COOKIE;
+use crate::privacy::{decide_consent, ConsentPolicy, OPT_OUT_COOKIE};
 use crate::request::RequestFacts;
 use crate::response::{
     assignments_cookie, behaviour_cookie, expired_cookie, opt_out_cookie,
@@ -19,7 +19,8 @@ use crate::response::{
 use crate::rewrite::RewritePlan;
 use crate::segment::{forced_memberships, memberships, Membership};
 use crate::visitor::{
-    attributes, Behaviour, PageKind, Profile, Visitor, VisitorContext, BEHAVIOUR_COOKIE,
+    attributes, Behaviour, IdKeys, IdentityError, PageKind, Profile, Visitor, VisitorContext,
+    BEHAVIOUR_COOKIE, VISITOR_ID_BYTES,
 };
 
 /// Everything decided for one page view, with the reasons.
@@ -215,6 +216,44 @@ pub fn decide(
             ..ResponsePlan::default()
         },
         events,
+    }
+}
+
+/// Who the visitor behind `request` is, as far as consent and our keys allow: anonymous
+/// without consent or without a signing key (`keys` is only asked when consent allows); else
+/// their signed id, and the logged-in customer when the storefront's identity cookie verifies
+/// with one of `identity_secrets` (asked for only when there is a config). An identity cookie
+/// that does not verify comes back as the problem: the visitor is then not logged in.
+pub fn identify(
+    config: Option<&Config>,
+    request: &RequestFacts,
+    fresh: [u8; VISITOR_ID_BYTES],
+    keys: impl FnOnce() -> Option<IdKeys>,
+    identity_secrets: impl FnOnce() -> Vec<Vec<u8>>,
+) -> (Visitor, Option<IdentityError>) {
+    let default_policy = ConsentPolicy::default();
+    let policy = config.map_or(&default_policy, |c| &c.consent);
+    if !decide_consent(policy, request).personal {
+        return (Visitor::anonymous(fresh), None);
+    }
+    let Some(keys) = keys() else {
+        return (Visitor::anonymous(fresh), None);
+    };
+    let mut visitor = Visitor::identify(request, fresh, &keys);
+    let Some(config) = config else {
+        return (visitor, None);
+    };
+    let secrets = identity_secrets();
+    if secrets.is_empty() {
+        return (visitor, None);
+    }
+    let secrets: Vec<&[u8]> = secrets.iter().map(Vec::as_slice).collect();
+    match config.identity.customer(request, &secrets) {
+        Ok(customer) => {
+            visitor.customer_id = customer;
+            (visitor, None)
+        }
+        Err(problem) => (visitor, Some(problem)),
     }
 }
 

@@ -18,6 +18,8 @@ pub mod crypto;
 pub mod decision;
 pub mod events;
 pub mod experiment;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod explain;
 pub mod preview;
 pub mod privacy;
 pub mod profile_update;

@@ -6,7 +6,11 @@
 //! each with its JSON path.
 
 mod error;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod lint;
 pub(crate) mod read;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod schema;
 
 pub use error::{describe_json, ConfigError};
 
@@ -74,7 +78,8 @@ impl Config {
     ) -> Result<Self, Vec<ConfigError>> {
         let mut errors = Vec::new();
         let mut reader = ObjectReader::new(document, "", &mut errors);
-        let _editor_schema = reader.value("$schema");
+        // NOTE: editors validate against the file `$schema` points at (schema/config.schema.json).
+        let _editor_schema = reader.optional_str("$schema", &mut errors);
         let version = match reader.value("version") {
             None | Some(Value::Null) => "unversioned".to_string(),
             Some(Value::String(s)) => s.clone(),

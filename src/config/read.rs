@@ -16,6 +16,8 @@ impl<'a> ObjectReader<'a> {
     /// Starts reading `value` at `path`; a non-object is reported once.
     pub fn new(value: &'a Value, path: &str, errors: &mut Vec<ConfigError>) -> Self {
         let fields = value.as_object();
+        #[cfg(not(target_arch = "wasm32"))]
+        record::object(path);
         if fields.is_none() {
             errors.push(ConfigError::new(
                 display_path(path),
@@ -36,15 +38,25 @@ impl<'a> ObjectReader<'a> {
 
     /// A field's raw value, if present (and marks the field as known).
     pub fn value(&mut self, key: &'static str) -> Option<&'a Value> {
+        self.ask(key, FieldKind::Any)
+    }
+
+    /// Marks a field as known (recording what kind of value is asked for, when the schema is
+    /// being derived) and returns its value, if present.
+    fn ask(&mut self, key: &'static str, kind: FieldKind) -> Option<&'a Value> {
         if !self.known.contains(&key) {
             self.known.push(key);
         }
+        #[cfg(not(target_arch = "wasm32"))]
+        record::field(&self.path, key, kind);
+        #[cfg(target_arch = "wasm32")]
+        let _ = kind;
         self.fields.and_then(|f| f.get(key))
     }
 
     /// A required string field.
     pub fn required_str(&mut self, key: &'static str, errors: &mut Vec<ConfigError>) -> String {
-        self.value(key);
+        self.ask(key, FieldKind::RequiredString);
         let missing = self.fields.is_some_and(|f| !f.contains_key(key));
         if missing {
             errors.push(ConfigError::new(self.path_of(key), "is required"));
@@ -59,7 +71,7 @@ impl<'a> ObjectReader<'a> {
         key: &'static str,
         errors: &mut Vec<ConfigError>,
     ) -> Option<String> {
-        match self.value(key)? {
+        match self.ask(key, FieldKind::String)? {
             Value::String(s) => Some(s.clone()),
             Value::Null => None,
             other => {
@@ -78,7 +90,7 @@ impl<'a> ObjectReader<'a> {
         key: &'static str,
         errors: &mut Vec<ConfigError>,
     ) -> Option<i64> {
-        match self.value(key)? {
+        match self.ask(key, FieldKind::Integer)? {
             Value::Number(n) if n.is_i64() => n.as_i64(),
             Value::Null => None,
             other => {
@@ -97,7 +109,7 @@ impl<'a> ObjectReader<'a> {
         key: &'static str,
         errors: &mut Vec<ConfigError>,
     ) -> Option<bool> {
-        match self.value(key)? {
+        match self.ask(key, FieldKind::Boolean)? {
             Value::Bool(b) => Some(*b),
             Value::Null => None,
             other => {
@@ -116,7 +128,7 @@ impl<'a> ObjectReader<'a> {
         key: &'static str,
         errors: &mut Vec<ConfigError>,
     ) -> Vec<(String, &'a Value)> {
-        match self.value(key) {
+        match self.ask(key, FieldKind::Array) {
             None | Some(Value::Null) => Vec::new(),
             Some(Value::Array(items)) => {
                 let base = self.path_of(key);
@@ -153,6 +165,100 @@ impl<'a> ObjectReader<'a> {
                 ));
             }
         }
+    }
+}
+
+/// The kind of value a reader asks a field for (what the config schema is derived from).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    /// Read raw and interpreted by its own compiler (a condition, a nested object, ...).
+    Any,
+    /// A string that must be present.
+    RequiredString,
+    /// A string.
+    String,
+    /// A whole number.
+    Integer,
+    /// `true` or `false`.
+    Boolean,
+    /// An array.
+    Array,
+}
+
+/// Records, while a document compiles on this thread, every object the readers open and every
+/// field they ask for: the config's JSON Schema is derived from it (native only).
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) mod record {
+    use std::cell::RefCell;
+
+    use super::FieldKind;
+
+    /// What the readers asked for: object paths (array indexes written `[]`), and per field
+    /// its object's path, its name and the kind asked for.
+    #[derive(Debug, Default)]
+    pub struct Asked {
+        /// Paths of the objects opened, in order, without duplicates.
+        pub objects: Vec<String>,
+        /// (object path, field, kind), in order, without duplicates.
+        pub fields: Vec<(String, &'static str, FieldKind)>,
+    }
+
+    thread_local! {
+        static RECORDING: RefCell<Option<Asked>> = const { RefCell::new(None) };
+    }
+
+    /// Runs `compile` and returns what its readers asked for.
+    pub fn recording(compile: impl FnOnce()) -> Asked {
+        RECORDING.set(Some(Asked::default()));
+        compile();
+        RECORDING.take().unwrap_or_default()
+    }
+
+    /// `slots[3].content.vip` → `slots[].content.vip`.
+    fn generic(path: &str) -> String {
+        let mut out = String::with_capacity(path.len());
+        let mut in_index = false;
+        for c in path.chars() {
+            match c {
+                '[' => {
+                    in_index = true;
+                    out.push_str("[]");
+                }
+                ']' => in_index = false,
+                _ if in_index => {}
+                c => out.push(c),
+            }
+        }
+        out
+    }
+
+    pub(super) fn object(path: &str) {
+        RECORDING.with_borrow_mut(|recording| {
+            if let Some(asked) = recording {
+                let path = generic(path);
+                if !asked.objects.contains(&path) {
+                    asked.objects.push(path);
+                }
+            }
+        });
+    }
+
+    pub(super) fn field(path: &str, key: &'static str, kind: FieldKind) {
+        RECORDING.with_borrow_mut(|recording| {
+            if let Some(asked) = recording {
+                let path = generic(path);
+                let seen = asked
+                    .fields
+                    .iter_mut()
+                    .find(|(p, k, _)| *p == path && *k == key);
+                match seen {
+                    // NOTE: typed readers start from the raw value; the specific kind wins.
+                    Some(entry) if entry.2 == FieldKind::Any => entry.2 = kind,
+                    Some(_) => {}
+                    None => asked.fields.push((path, key, kind)),
+                }
+            }
+        });
     }
 }
 

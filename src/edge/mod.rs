@@ -34,7 +34,6 @@ use crate::content::Catalog;
 use crate::decision::{decide, DecideOptions, Decision};
 use crate::events::page_events;
 use crate::preview::{self, debug_summary, Preview};
-use crate::privacy::{decide_consent, ConsentPolicy};
 use crate::request::RequestFacts;
 use crate::response::{
     check_origin_response, check_request, header_changes, likely_page, redirect_headers,
@@ -285,24 +284,15 @@ pub(super) fn identify(
     config: Option<&Config>,
     fresh: [u8; VISITOR_ID_BYTES],
 ) -> Visitor {
-    let default_policy = ConsentPolicy::default();
-    let policy = config.map_or(&default_policy, |c| &c.consent);
-    if !decide_consent(policy, facts).personal {
-        return Visitor::anonymous(fresh);
-    }
-    let Some(keys) = settings::id_keys(env) else {
-        return Visitor::anonymous(fresh);
-    };
-    let mut visitor = Visitor::identify(facts, fresh, &keys);
-    let secrets = rotating_secret(env, IDENTITY_SECRET);
-    if let (Some(config), false) = (config, secrets.is_empty()) {
-        let secrets: Vec<&[u8]> = secrets.iter().map(Vec::as_slice).collect();
-        match config.identity.customer(facts, &secrets) {
-            Ok(customer) => visitor.customer_id = customer,
-            Err(problem) => {
-                console_warn!("tailor: {problem}: the visitor is not treated as logged in")
-            }
-        }
+    let (visitor, problem) = crate::decision::identify(
+        config,
+        facts,
+        fresh,
+        || settings::id_keys(env),
+        || rotating_secret(env, IDENTITY_SECRET),
+    );
+    if let Some(problem) = problem {
+        console_warn!("tailor: {problem}: the visitor is not treated as logged in");
     }
     visitor
 }

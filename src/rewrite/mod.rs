@@ -11,7 +11,7 @@ mod native;
 
 pub use action::{apply_action, Action, ElementOps};
 #[cfg(not(target_arch = "wasm32"))]
-pub use native::{check_selector, rewrite_page, NativeRewriter, RewriteError};
+pub use native::{check_selector, matching_selectors, rewrite_page, NativeRewriter, RewriteError};
 
 use serde::{Deserialize, Serialize};
 

@@ -171,6 +171,38 @@ pub fn rewrite_page(
     Ok(out)
 }
 
+/// Which of `selectors` match at least one element of `page` (in order): `tailor validate
+/// --page` warns about slots that would find nothing to change.
+pub fn matching_selectors(selectors: &[&str], page: &[u8]) -> Result<Vec<bool>, RewriteError> {
+    let found = Rc::new(RefCell::new(vec![false; selectors.len()]));
+    let mut settings = Settings::new();
+    for (at, selector) in selectors.iter().enumerate() {
+        let parsed: Selector = selector
+            .parse()
+            .map_err(
+                |e: lol_html::errors::SelectorError| RewriteError::Selector {
+                    selector: (*selector).to_string(),
+                    reason: e.to_string(),
+                },
+            )?;
+        let found = Rc::clone(&found);
+        settings = settings.append_element_content_handler((
+            Cow::Owned(parsed),
+            ElementContentHandlers::default().element(move |_: &mut Element<'_, '_>| {
+                found.borrow_mut()[at] = true;
+                Ok(())
+            }),
+        ));
+    }
+    let mut rewriter = HtmlRewriter::new(settings.with_strict(false), |_: &[u8]| {});
+    rewriter
+        .write(page)
+        .and_then(|()| rewriter.end())
+        .map_err(|e| RewriteError::Rewriting(e.to_string()))?;
+    let found = found.borrow().clone();
+    Ok(found)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,6 +302,16 @@ mod tests {
             rewrite_page(&RewritePlan::default(), odd, None).expect("ok"),
             odd
         );
+    }
+
+    #[test]
+    fn selectors_that_match_nothing_are_found() {
+        let page = b"<main><h1 class=t>Hi</h1><p data-slot=x>p</p></main>";
+        assert_eq!(
+            matching_selectors(&["h1.t", "[data-slot=x]", "#missing"], page).expect("parses"),
+            [true, true, false]
+        );
+        assert!(matching_selectors(&["div["], page).is_err());
     }
 
     #[test]

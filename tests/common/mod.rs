@@ -7,9 +7,8 @@ use std::path::Path;
 
 use serde_json::Value;
 use tailor::rewrite::check_selector;
-use tailor::visitor::timestamp::{format_rfc3339, DAY_MS};
-use tailor::visitor::{IdKeys, Profile, Visitor, VisitorId, BEHAVIOUR_COOKIE, VISITOR_COOKIE};
-use tailor::{replay_page_views, Config, RequestFacts};
+use tailor::visitor::{IdKeys, Profile, Visitor, VisitorId, VISITOR_COOKIE};
+use tailor::{Config, RequestFacts};
 
 /// The instant native tests run at.
 pub const NOW: u64 = 1_795_000_000_000;
@@ -66,38 +65,6 @@ pub fn config_at(relative: &str) -> Config {
     })
 }
 
-/// "now-95d" (also h, m) as milliseconds before `now`, as scripts/fixtures.mjs resolves them.
-pub fn relative_ms(text: &str, now: u64) -> Option<u64> {
-    let rest = text.strip_prefix("now-")?;
-    let (n, unit) = rest.split_at(rest.len().checked_sub(1)?);
-    let unit_ms = match unit {
-        "d" => DAY_MS,
-        "h" => 3_600_000,
-        "m" => 60_000,
-        _ => return None,
-    };
-    Some(now - n.parse::<u64>().ok()? * unit_ms)
-}
-
-/// Resolves every relative time in a JSON value.
-pub fn resolve_times(value: Value, now: u64) -> Value {
-    match value {
-        Value::String(s) => match relative_ms(&s, now) {
-            Some(ms) => Value::String(format_rfc3339(ms)),
-            None => Value::String(s),
-        },
-        Value::Array(items) => {
-            Value::Array(items.into_iter().map(|v| resolve_times(v, now)).collect())
-        }
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .map(|(k, v)| (k, resolve_times(v, now)))
-                .collect(),
-        ),
-        other => other,
-    }
-}
-
 /// A persona file (relative to the root).
 pub fn persona_at(relative: &str) -> Value {
     let text = fs::read_to_string(root().join(relative)).expect("persona file");
@@ -105,42 +72,16 @@ pub fn persona_at(relative: &str) -> Value {
 }
 
 /// A request by a persona for `url` at `now`: its cookies (visitor id, and its browsing
-/// history replayed through the pipeline), and its profile.
+/// history replayed through the pipeline), and its profile, as `tailor explain --persona`
+/// makes it.
 pub fn persona_request(
     config: &Config,
     persona: &Value,
     url: &str,
     now: u64,
 ) -> (RequestFacts, Option<Profile>) {
-    let views: Vec<(String, u64)> = persona["pageViews"]
-        .as_array()
-        .map(|views| {
-            views
-                .iter()
-                .map(|v| {
-                    let path = v["path"].as_str().expect("path").to_string();
-                    let at =
-                        relative_ms(v["at"].as_str().expect("at"), now).expect("relative time");
-                    (path, at)
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut cookies = Vec::new();
-    if let Some(id) = persona["visitorId"].as_str() {
-        let id = VisitorId::parse(id).expect("persona visitorId");
-        cookies.push(format!("{VISITOR_COOKIE}={}", keys().sign(&id)));
-    }
-    if let Some(behaviour) =
-        replay_page_views(config, views.iter().map(|(p, at)| (p.as_str(), *at)))
-    {
-        cookies.push(format!("{BEHAVIOUR_COOKIE}={}", behaviour.encode()));
-    }
-    let header = cookies.join("; ");
-    let request = RequestFacts::get(url, Some(&header), now);
-    let profile = match resolve_times(persona["profile"].clone(), now) {
-        Value::Object(fields) => Some(Profile::from(fields)),
-        _ => None,
-    };
-    (request, profile)
+    let made = tailor::explain::persona::persona_request(config, persona, Some(&keys()), now)
+        .expect("a valid persona");
+    let header = made.cookies.join("; ");
+    (RequestFacts::get(url, Some(&header), now), made.profile)
 }
