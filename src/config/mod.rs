@@ -6,6 +6,7 @@
 //! each with its JSON path.
 
 mod error;
+pub mod history;
 pub(crate) mod read;
 
 pub use error::{describe_json, ConfigError};

@@ -1,0 +1,987 @@
+//! Versions of the merchant's config in KV: every upload kept, any of them restorable.
+//!
+//! The page path reads only [`CONFIG_KEY`] (the active text), exactly as before. Beside it:
+//! - `config:version:<n>` ([`version_key`]): the exact text of version `n`;
+//! - `config:versions` ([`VERSIONS_KEY`]): the [`VersionIndex`]: which version is active, every
+//!   kept version's metadata, and a log of uploads and rollbacks.
+//!
+//! Uploading and rolling back are pure functions from what KV holds ([`Stored`]) to a [`Plan`]
+//! of writes and deletes, shared by the worker's admin API and the `tailor` CLI, so both
+//! validate with the same compiler and write the same keys in the same order:
+//! version text first, then `config`, then the index; pruned versions are deleted last. A
+//! failure part-way leaves at worst an orphan version key or an index one step behind `config`,
+//! and the next operation repairs the latter: an active text the index does not know (also one
+//! put with `wrangler kv key put config` by hand) is adopted as a new version before anything
+//! else, so it can always be rolled back to.
+//!
+//! A corrupt index is never replaced by a fresh one: that would silently orphan the history it
+//! describes. Every operation refuses with [`HistoryError::CorruptIndex`] until a person repairs
+//! the document or deletes it deliberately.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use super::{Config, ConfigError, CONFIG_KEY};
+
+/// The KV key of the version index.
+pub const VERSIONS_KEY: &str = "config:versions";
+/// Version texts live under this prefix followed by their number.
+pub const VERSION_KEY_PREFIX: &str = "config:version:";
+/// How many versions are kept (the newest ones; the active one is kept whatever its age).
+pub const KEPT_VERSIONS: usize = 50;
+/// How many log entries are kept (the newest ones).
+pub const KEPT_LOG_ENTRIES: usize = 200;
+/// The longest note an upload may carry, in characters.
+pub const MAX_NOTE_CHARS: usize = 500;
+
+/// The KV key holding version `number`'s text.
+pub fn version_key(number: u64) -> String {
+    format!("{VERSION_KEY_PREFIX}{number}")
+}
+
+/// The version index document stored under [`VERSIONS_KEY`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VersionIndex {
+    /// The number of the version under [`CONFIG_KEY`] (0 only before the first version).
+    pub active: u64,
+    /// The kept versions, oldest first.
+    pub versions: Vec<VersionEntry>,
+    /// Uploads, rollbacks and adoptions, oldest first.
+    #[serde(default)]
+    pub log: Vec<LogEntry>,
+}
+
+/// One kept version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VersionEntry {
+    /// Its number: 1, 2, 3… in upload order, never reused.
+    pub number: u64,
+    /// The config's own `version` field (`unversioned` without one).
+    pub version: String,
+    /// When it was uploaded, in milliseconds since the Unix epoch.
+    pub uploaded_at: u64,
+    /// Who uploaded it.
+    pub source: Source,
+    /// The uploader's note, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// SHA-256 of the text, lowercase hex: detects identical uploads and damaged copies.
+    pub sha256: String,
+    /// The text's length in bytes.
+    pub bytes: u64,
+}
+
+/// Who uploaded a version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// The worker's admin API (`PUT /__tailor/config`).
+    Api,
+    /// The `tailor push` command.
+    Cli,
+    /// Found under [`CONFIG_KEY`] without a version (put there by other means) and kept.
+    Adopted,
+}
+
+/// One entry of the index's log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogEntry {
+    /// When, in milliseconds since the Unix epoch.
+    pub at: u64,
+    /// What happened.
+    pub action: LogAction,
+    /// The version active before (none before the first).
+    #[serde(default)]
+    pub from: Option<u64>,
+    /// The version active after.
+    pub to: u64,
+}
+
+/// What a log entry records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogAction {
+    /// A new version was uploaded and made active.
+    Upload,
+    /// An earlier (or later) kept version was made active again.
+    Rollback,
+    /// An unrecorded active text was kept as a version.
+    Adopt,
+}
+
+/// What KV holds before an operation: the index's text and the active config's text.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Stored<'a> {
+    /// The text under [`VERSIONS_KEY`], if any.
+    pub index: Option<&'a str>,
+    /// The text under [`CONFIG_KEY`], if any.
+    pub active: Option<&'a str>,
+}
+
+/// A new config to upload.
+#[derive(Debug, Clone, Copy)]
+pub struct Upload<'a> {
+    /// The config document, exactly as it will be stored.
+    pub text: &'a str,
+    /// Who uploads it.
+    pub source: Source,
+    /// A note for the history (what changed, why).
+    pub note: Option<&'a str>,
+    /// Now, in milliseconds since the Unix epoch.
+    pub now_ms: u64,
+    /// Upload only if this version is active (optimistic concurrency, `If-Match`).
+    pub if_active: Option<u64>,
+}
+
+/// What an operation leads to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Outcome {
+    /// The active version's number afterwards.
+    pub number: u64,
+    /// Its `version` field.
+    pub version: String,
+    /// The version active before, if any.
+    pub previous: Option<u64>,
+    /// Whether the active config changed (`false`: it was already this one).
+    pub changed: bool,
+}
+
+/// The KV writes and deletes an operation needs, in the order to perform them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// `(key, value)` pairs: version texts, then [`CONFIG_KEY`], then [`VERSIONS_KEY`].
+    pub writes: Vec<(String, String)>,
+    /// Keys of pruned versions, deleted after the writes.
+    pub deletes: Vec<String>,
+    /// What it leads to.
+    pub outcome: Outcome,
+}
+
+/// Why an operation was refused; nothing is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HistoryError {
+    /// The config does not compile: every error, with its path.
+    Invalid(Vec<ConfigError>),
+    /// The index under [`VERSIONS_KEY`] cannot be read.
+    CorruptIndex(String),
+    /// Another version became active meanwhile (`If-Match` did not match).
+    NotActive {
+        /// The version the request expected to be active.
+        expected: u64,
+        /// The version that is (none before the first upload).
+        active: Option<u64>,
+    },
+    /// No kept version has this number.
+    UnknownVersion(u64),
+    /// The index lists the version but its text is gone from KV.
+    VersionGone(u64),
+    /// The stored text of a version is not what was uploaded (its hash differs).
+    VersionDamaged(u64),
+    /// Nothing to roll back to.
+    NoEarlierVersion,
+    /// The note is longer than [`MAX_NOTE_CHARS`].
+    NoteTooLong,
+}
+
+impl HistoryError {
+    /// The HTTP status the admin API answers with.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::Invalid(_) => 422,
+            Self::NotActive { .. } => 412,
+            Self::UnknownVersion(_) | Self::VersionGone(_) => 404,
+            Self::CorruptIndex(_) | Self::VersionDamaged(_) | Self::NoEarlierVersion => 409,
+            Self::NoteTooLong => 400,
+        }
+    }
+
+    /// The JSON body the admin API answers with: `error`, and for an invalid config `errors`
+    /// (each with `path` and `message`).
+    pub fn to_json(&self) -> Value {
+        match self {
+            Self::Invalid(errors) => json!({
+                "error": self.to_string(),
+                "errors": errors
+                    .iter()
+                    .map(|e| json!({"path": e.path, "message": e.message}))
+                    .collect::<Vec<_>>(),
+            }),
+            Self::NotActive { active, .. } => json!({"error": self.to_string(), "active": active}),
+            _ => json!({"error": self.to_string()}),
+        }
+    }
+}
+
+impl std::fmt::Display for HistoryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Invalid(errors) => write!(
+                f,
+                "the config has {} error(s); nothing was written",
+                errors.len()
+            ),
+            Self::CorruptIndex(reason) => write!(
+                f,
+                "the version index under {VERSIONS_KEY:?} is corrupt ({reason}); nothing was \
+                 written. Repair it, or delete it to start a new history (the active config \
+                 then becomes version 1)"
+            ),
+            Self::NotActive {
+                expected,
+                active: Some(active),
+            } => write!(
+                f,
+                "version {active} is active, not {expected}: someone else changed the config; \
+                 nothing was written"
+            ),
+            Self::NotActive {
+                expected,
+                active: None,
+            } => write!(
+                f,
+                "no version is active, not {expected}; nothing was written"
+            ),
+            Self::UnknownVersion(number) => write!(f, "no kept version has the number {number}"),
+            Self::VersionGone(number) => {
+                write!(f, "version {number}'s text is no longer in KV")
+            }
+            Self::VersionDamaged(number) => write!(
+                f,
+                "version {number}'s stored text differs from what was uploaded (its SHA-256 \
+                 does not match); not restored"
+            ),
+            Self::NoEarlierVersion => write!(f, "there is no earlier version to roll back to"),
+            Self::NoteTooLong => write!(f, "the note is over {MAX_NOTE_CHARS} characters"),
+        }
+    }
+}
+
+impl std::error::Error for HistoryError {}
+
+impl VersionIndex {
+    /// Reads the index document; an index that is not JSON of this shape, or that contradicts
+    /// itself (duplicate numbers, an active version it does not list), is an error.
+    pub fn parse(text: &str) -> Result<Self, HistoryError> {
+        let index: Self =
+            serde_json::from_str(text).map_err(|e| HistoryError::CorruptIndex(e.to_string()))?;
+        for (at, entry) in index.versions.iter().enumerate() {
+            if entry.number == 0
+                || index.versions[..at]
+                    .iter()
+                    .any(|e| e.number == entry.number)
+            {
+                return Err(HistoryError::CorruptIndex(format!(
+                    "version number {} is zero or listed twice",
+                    entry.number
+                )));
+            }
+        }
+        if index.entry(index.active).is_none() {
+            return Err(HistoryError::CorruptIndex(format!(
+                "the active version {} is not listed",
+                index.active
+            )));
+        }
+        Ok(index)
+    }
+
+    /// The stored index, or `None` when there is none yet.
+    pub fn load(text: Option<&str>) -> Result<Option<Self>, HistoryError> {
+        text.map(Self::parse).transpose()
+    }
+
+    /// The kept version with this number.
+    pub fn entry(&self, number: u64) -> Option<&VersionEntry> {
+        self.versions.iter().find(|e| e.number == number)
+    }
+
+    /// The active version's entry (`None` only before the first version).
+    pub fn active_entry(&self) -> Option<&VersionEntry> {
+        self.entry(self.active)
+    }
+
+    /// The version a rollback without a number restores: the newest one older than the active.
+    pub fn previous(&self) -> Option<u64> {
+        self.versions
+            .iter()
+            .map(|e| e.number)
+            .filter(|n| *n < self.active)
+            .max()
+    }
+
+    /// The index as stored (compact JSON).
+    pub fn to_text(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    fn next_number(&self) -> u64 {
+        self.versions.iter().map(|e| e.number).max().unwrap_or(0) + 1
+    }
+
+    fn activate(&mut self, to: u64, action: LogAction, at: u64) {
+        let from = Some(self.active).filter(|n| *n != 0);
+        self.log.push(LogEntry {
+            at,
+            action,
+            from,
+            to,
+        });
+        let excess = self.log.len().saturating_sub(KEPT_LOG_ENTRIES);
+        self.log.drain(..excess);
+        self.active = to;
+    }
+
+    /// Adds a version and makes it active; returns its number.
+    fn add(&mut self, entry: NewEntry<'_>, action: LogAction) -> u64 {
+        let number = self.next_number();
+        self.versions.push(VersionEntry {
+            number,
+            version: entry.version,
+            uploaded_at: entry.at,
+            source: entry.source,
+            note: entry.note.map(str::to_string),
+            sha256: sha256_hex(entry.text),
+            bytes: entry.text.len() as u64,
+        });
+        self.activate(number, action, entry.at);
+        number
+    }
+
+    /// Drops all but the newest [`KEPT_VERSIONS`] versions (and the active one); returns the
+    /// dropped versions' keys.
+    fn prune(&mut self) -> Vec<String> {
+        let mut numbers: Vec<u64> = self.versions.iter().map(|e| e.number).collect();
+        numbers.sort_unstable_by(|a, b| b.cmp(a));
+        let kept: Vec<u64> = numbers.into_iter().take(KEPT_VERSIONS).collect();
+        let active = self.active;
+        let (keep, drop): (Vec<VersionEntry>, Vec<VersionEntry>) = self
+            .versions
+            .drain(..)
+            .partition(|e| e.number == active || kept.contains(&e.number));
+        self.versions = keep;
+        drop.iter().map(|e| version_key(e.number)).collect()
+    }
+}
+
+struct NewEntry<'a> {
+    text: &'a str,
+    version: String,
+    source: Source,
+    note: Option<&'a str>,
+    at: u64,
+}
+
+/// SHA-256 of `text`, lowercase hex.
+pub fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A config text's own `version` field, read leniently (for texts that may no longer compile).
+fn version_label(text: &str) -> String {
+    let document: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+    match document.get("version") {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => "unversioned".to_string(),
+    }
+}
+
+/// The stored index, with the active text added as a version when the index does not record
+/// it (no index yet, or `config` written by other means), and the writes that keeps.
+fn adopt_unrecorded(
+    index: Option<VersionIndex>,
+    active_text: Option<&str>,
+    now_ms: u64,
+) -> (VersionIndex, Vec<(String, String)>) {
+    let mut index = index.unwrap_or(VersionIndex {
+        active: 0,
+        versions: Vec::new(),
+        log: Vec::new(),
+    });
+    let Some(text) = active_text else {
+        return (index, Vec::new());
+    };
+    let recorded = index
+        .active_entry()
+        .is_some_and(|e| e.sha256 == sha256_hex(text));
+    if recorded {
+        return (index, Vec::new());
+    }
+    let number = index.add(
+        NewEntry {
+            text,
+            version: version_label(text),
+            source: Source::Adopted,
+            note: Some("found under \"config\" without a version; kept so it can be restored"),
+            at: now_ms,
+        },
+        LogAction::Adopt,
+    );
+    (index, vec![(version_key(number), text.to_string())])
+}
+
+/// Finishes a plan: the active text, then the index, then the pruned versions' deletes.
+fn finish(
+    mut index: VersionIndex,
+    mut writes: Vec<(String, String)>,
+    active_text: Option<String>,
+    previous: Option<u64>,
+) -> Plan {
+    let changed = active_text.is_some();
+    if let Some(text) = active_text {
+        writes.push((CONFIG_KEY.to_string(), text));
+    }
+    let deletes = if writes.is_empty() {
+        Vec::new()
+    } else {
+        index.prune()
+    };
+    if !writes.is_empty() {
+        writes.push((VERSIONS_KEY.to_string(), index.to_text()));
+    }
+    let version = index
+        .active_entry()
+        .map(|e| e.version.clone())
+        .unwrap_or_default();
+    Plan {
+        writes,
+        deletes,
+        outcome: Outcome {
+            number: index.active,
+            version,
+            previous: previous.filter(|n| *n != 0),
+            changed,
+        },
+    }
+}
+
+/// Plans an upload: the text is compiled first (every error reported, nothing planned), then
+/// stored as a new active version. An upload identical to the active version changes nothing.
+pub fn upload(
+    stored: Stored<'_>,
+    upload: Upload<'_>,
+    check_selector: &dyn Fn(&str) -> Result<(), String>,
+) -> Result<Plan, HistoryError> {
+    let config = Config::parse(upload.text, check_selector).map_err(HistoryError::Invalid)?;
+    if upload
+        .note
+        .is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS)
+    {
+        return Err(HistoryError::NoteTooLong);
+    }
+    let index = VersionIndex::load(stored.index)?;
+    if let Some(expected) = upload.if_active {
+        let active = index.as_ref().map(|i| i.active);
+        if active != Some(expected) {
+            return Err(HistoryError::NotActive { expected, active });
+        }
+    }
+    let (mut index, writes) = adopt_unrecorded(index, stored.active, upload.now_ms);
+    let previous = index.active;
+    let identical = index
+        .active_entry()
+        .is_some_and(|e| e.sha256 == sha256_hex(upload.text));
+    if identical {
+        return Ok(finish(index, writes, None, Some(previous)));
+    }
+    let mut writes = writes;
+    let number = index.add(
+        NewEntry {
+            text: upload.text,
+            version: config.version,
+            source: upload.source,
+            note: upload.note.filter(|n| !n.trim().is_empty()),
+            at: upload.now_ms,
+        },
+        LogAction::Upload,
+    );
+    writes.push((version_key(number), upload.text.to_string()));
+    Ok(finish(
+        index,
+        writes,
+        Some(upload.text.to_string()),
+        Some(previous),
+    ))
+}
+
+/// The version a rollback restores: `to`, or without it the newest one older than the active.
+/// Its text must then be read (from [`version_key`]) and handed to [`rollback`].
+pub fn rollback_target(index: Option<&str>, to: Option<u64>) -> Result<u64, HistoryError> {
+    let Some(index) = VersionIndex::load(index)? else {
+        return Err(match to {
+            Some(number) => HistoryError::UnknownVersion(number),
+            None => HistoryError::NoEarlierVersion,
+        });
+    };
+    match to {
+        Some(number) if index.entry(number).is_some() => Ok(number),
+        Some(number) => Err(HistoryError::UnknownVersion(number)),
+        None => index.previous().ok_or(HistoryError::NoEarlierVersion),
+    }
+}
+
+/// Plans making kept version `target` active again. Its stored text (`None`: gone from KV)
+/// must be what was uploaded, and must still compile: the code may have changed since.
+pub fn rollback(
+    stored: Stored<'_>,
+    target: u64,
+    target_text: Option<&str>,
+    now_ms: u64,
+    check_selector: &dyn Fn(&str) -> Result<(), String>,
+) -> Result<Plan, HistoryError> {
+    let index = VersionIndex::load(stored.index)?;
+    let entry = index
+        .as_ref()
+        .and_then(|i| i.entry(target))
+        .ok_or(HistoryError::UnknownVersion(target))?;
+    let text = target_text.ok_or(HistoryError::VersionGone(target))?;
+    if entry.sha256 != sha256_hex(text) {
+        return Err(HistoryError::VersionDamaged(target));
+    }
+    Config::parse(text, check_selector).map_err(HistoryError::Invalid)?;
+    let (mut index, writes) = adopt_unrecorded(index, stored.active, now_ms);
+    let previous = index.active;
+    if previous == target {
+        return Ok(finish(index, writes, None, Some(previous)));
+    }
+    index.activate(target, LogAction::Rollback, now_ms);
+    Ok(finish(
+        index,
+        writes,
+        Some(text.to_string()),
+        Some(previous),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn any_selector(_: &str) -> Result<(), String> {
+        Ok(())
+    }
+
+    fn config(version: &str, headline: &str) -> String {
+        format!(
+            r#"{{"version": "{version}", "segments": [{{"id": "all", "when": {{}}}}],
+                "slots": [{{"id": "hero", "selector": "h1", "action": "setInnerContent",
+                           "content": {{"all": "{headline}"}}}}]}}"#
+        )
+    }
+
+    /// KV as a map, with a plan applied in order, as the edge and the CLI do.
+    #[derive(Default)]
+    struct Kv(std::collections::BTreeMap<String, String>);
+
+    impl Kv {
+        fn get(&self, key: &str) -> Option<&str> {
+            self.0.get(key).map(String::as_str)
+        }
+        fn stored(&self) -> Stored<'_> {
+            Stored {
+                index: self.get(VERSIONS_KEY),
+                active: self.get(CONFIG_KEY),
+            }
+        }
+        fn apply(&mut self, plan: &Plan) {
+            for (key, value) in &plan.writes {
+                self.0.insert(key.clone(), value.clone());
+            }
+            for key in &plan.deletes {
+                self.0.remove(key);
+            }
+        }
+        fn index(&self) -> VersionIndex {
+            VersionIndex::parse(self.get(VERSIONS_KEY).expect("index")).expect("valid index")
+        }
+        fn upload(&mut self, text: &str, at: u64) -> Result<Outcome, HistoryError> {
+            let plan = upload(
+                self.stored(),
+                Upload {
+                    text,
+                    source: Source::Api,
+                    note: Some("test"),
+                    now_ms: at,
+                    if_active: None,
+                },
+                &any_selector,
+            )?;
+            self.apply(&plan);
+            Ok(plan.outcome)
+        }
+        fn rollback(&mut self, to: Option<u64>, at: u64) -> Result<Outcome, HistoryError> {
+            let target = rollback_target(self.get(VERSIONS_KEY), to)?;
+            let text = self.get(&version_key(target)).map(str::to_string);
+            let plan = rollback(self.stored(), target, text.as_deref(), at, &any_selector)?;
+            self.apply(&plan);
+            Ok(plan.outcome)
+        }
+    }
+
+    #[test]
+    fn a_first_upload_writes_the_version_then_config_then_the_index() {
+        let mut kv = Kv::default();
+        let text = config("v1", "Hello");
+        let plan = upload(
+            kv.stored(),
+            Upload {
+                text: &text,
+                source: Source::Cli,
+                note: Some("launch"),
+                now_ms: 1_000,
+                if_active: None,
+            },
+            &any_selector,
+        )
+        .expect("valid");
+        let keys: Vec<&str> = plan.writes.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["config:version:1", "config", "config:versions"]);
+        assert!(plan.deletes.is_empty());
+        assert_eq!(
+            plan.outcome,
+            Outcome {
+                number: 1,
+                version: "v1".into(),
+                previous: None,
+                changed: true
+            }
+        );
+        kv.apply(&plan);
+        assert_eq!(kv.get("config"), Some(text.as_str()));
+        let index = kv.index();
+        assert_eq!(index.active, 1);
+        let entry = &index.versions[0];
+        assert_eq!(
+            (entry.source, entry.note.as_deref(), entry.bytes),
+            (Source::Cli, Some("launch"), text.len() as u64)
+        );
+        assert_eq!(entry.sha256, sha256_hex(&text));
+        assert_eq!(
+            index.log,
+            [LogEntry {
+                at: 1_000,
+                action: LogAction::Upload,
+                from: None,
+                to: 1
+            }]
+        );
+    }
+
+    #[test]
+    fn the_index_document_has_the_documented_shape() {
+        let mut kv = Kv::default();
+        kv.upload(&config("v1", "A"), 5).expect("upload");
+        let document: Value =
+            serde_json::from_str(kv.get(VERSIONS_KEY).expect("index")).expect("json");
+        assert_eq!(document["active"], 1);
+        assert_eq!(document["versions"][0]["uploadedAt"], 5);
+        assert_eq!(document["versions"][0]["source"], "api");
+        assert_eq!(document["versions"][0]["version"], "v1");
+        assert_eq!(document["log"][0]["action"], "upload");
+    }
+
+    #[test]
+    fn an_invalid_config_plans_nothing_and_reports_every_error() {
+        let mut kv = Kv::default();
+        kv.upload(&config("v1", "A"), 1).expect("upload");
+        let broken = r#"{"segmnts": [], "slots": [{"id": "s", "selector": "p", "action": "append", "content": {"ghost": "x"}}]}"#;
+        let Err(HistoryError::Invalid(errors)) = kv.upload(broken, 2) else {
+            panic!("must be refused");
+        };
+        let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(paths, ["segmnts", "slots[0].content.ghost"]);
+        let error = HistoryError::Invalid(errors);
+        assert_eq!(error.status(), 422);
+        assert_eq!(
+            error.to_json()["errors"][1]["path"],
+            "slots[0].content.ghost"
+        );
+        assert_eq!(kv.index().versions.len(), 1, "nothing was written");
+    }
+
+    #[test]
+    fn an_identical_upload_is_a_no_op_reported_as_such() {
+        let mut kv = Kv::default();
+        let text = config("v1", "A");
+        kv.upload(&text, 1).expect("upload");
+        let plan = upload(
+            kv.stored(),
+            Upload {
+                text: &text,
+                source: Source::Api,
+                note: None,
+                now_ms: 2,
+                if_active: None,
+            },
+            &any_selector,
+        )
+        .expect("valid");
+        assert!(plan.writes.is_empty() && plan.deletes.is_empty());
+        assert_eq!(
+            plan.outcome,
+            Outcome {
+                number: 1,
+                version: "v1".into(),
+                previous: Some(1),
+                changed: false
+            }
+        );
+    }
+
+    #[test]
+    fn an_existing_config_without_an_index_is_adopted_as_version_1_first() {
+        let mut kv = Kv::default();
+        let legacy = config("legacy", "Old");
+        kv.0.insert(CONFIG_KEY.into(), legacy.clone());
+        let outcome = kv.upload(&config("v2", "New"), 10).expect("upload");
+        assert_eq!((outcome.number, outcome.previous), (2, Some(1)));
+        assert_eq!(kv.get("config:version:1"), Some(legacy.as_str()));
+        let index = kv.index();
+        assert_eq!(index.versions[0].source, Source::Adopted);
+        assert_eq!(index.versions[0].version, "legacy");
+        let actions: Vec<LogAction> = index.log.iter().map(|l| l.action).collect();
+        assert_eq!(actions, [LogAction::Adopt, LogAction::Upload]);
+        let back = kv.rollback(None, 11).expect("rollback");
+        assert_eq!((back.number, back.version.as_str()), (1, "legacy"));
+        assert_eq!(kv.get("config"), Some(legacy.as_str()));
+    }
+
+    #[test]
+    fn a_config_changed_behind_the_index_is_adopted_not_lost() {
+        let mut kv = Kv::default();
+        kv.upload(&config("v1", "A"), 1).expect("upload");
+        let by_hand = config("hand", "H");
+        kv.0.insert(CONFIG_KEY.into(), by_hand.clone());
+        let outcome = kv.upload(&config("v3", "C"), 2).expect("upload");
+        assert_eq!((outcome.number, outcome.previous), (3, Some(2)));
+        assert_eq!(kv.get("config:version:2"), Some(by_hand.as_str()));
+        assert_eq!(kv.rollback(None, 3).expect("rollback").version, "hand");
+    }
+
+    #[test]
+    fn rollback_restores_the_previous_or_a_chosen_version_and_logs_it() {
+        let mut kv = Kv::default();
+        for (at, v) in [(1, "v1"), (2, "v2"), (3, "v3")] {
+            kv.upload(&config(v, v), at).expect("upload");
+        }
+        let back = kv.rollback(None, 4).expect("rollback");
+        assert_eq!(
+            back,
+            Outcome {
+                number: 2,
+                version: "v2".into(),
+                previous: Some(3),
+                changed: true
+            }
+        );
+        assert_eq!(kv.get("config"), Some(config("v2", "v2").as_str()));
+        assert_eq!(kv.rollback(None, 5).expect("again").number, 1);
+        assert_eq!(
+            kv.rollback(None, 6).expect_err("nothing older"),
+            HistoryError::NoEarlierVersion
+        );
+        let forward = kv.rollback(Some(3), 7).expect("forward");
+        assert_eq!((forward.number, forward.previous), (3, Some(1)));
+        let last = kv.index().log.last().cloned().expect("log");
+        assert_eq!(
+            last,
+            LogEntry {
+                at: 7,
+                action: LogAction::Rollback,
+                from: Some(1),
+                to: 3
+            }
+        );
+        let same = kv.rollback(Some(3), 8).expect("already active");
+        assert!(!same.changed);
+        // A new upload after a rollback takes the next unused number.
+        assert_eq!(kv.upload(&config("v4", "v4"), 9).expect("upload").number, 4);
+    }
+
+    #[test]
+    fn rollback_refuses_unknown_gone_damaged_and_no_longer_valid_versions() {
+        let mut kv = Kv::default();
+        kv.upload(&config("v1", "A"), 1).expect("upload");
+        kv.upload(&config("v2", "B"), 2).expect("upload");
+        assert_eq!(
+            kv.rollback(Some(9), 3).expect_err("unknown"),
+            HistoryError::UnknownVersion(9)
+        );
+        let stored_v1 = kv.0.remove("config:version:1").expect("v1");
+        let gone = kv.rollback(Some(1), 3).expect_err("gone");
+        assert_eq!(
+            (gone.clone(), gone.status()),
+            (HistoryError::VersionGone(1), 404)
+        );
+        kv.0.insert(
+            "config:version:1".into(),
+            stored_v1.replace("\"A\"", "\"Z\""),
+        );
+        assert_eq!(
+            kv.rollback(Some(1), 3).expect_err("damaged"),
+            HistoryError::VersionDamaged(1)
+        );
+        // Version 1 no longer compiles with today's selector parser.
+        kv.0.insert("config:version:1".into(), stored_v1);
+        let target = rollback_target(kv.get(VERSIONS_KEY), None).expect("target");
+        let text = kv.get(&version_key(target)).map(str::to_string);
+        let strict = |_: &str| Err("unsupported selector".to_string());
+        let refused =
+            rollback(kv.stored(), target, text.as_deref(), 4, &strict).expect_err("invalid");
+        assert!(matches!(&refused, HistoryError::Invalid(e) if e[0].path == "slots[0].selector"));
+        assert_eq!(kv.index().active, 2, "nothing switched");
+    }
+
+    #[test]
+    fn if_match_must_name_the_active_version() {
+        let mut kv = Kv::default();
+        let text = config("v2", "B");
+        let attempt = |kv: &Kv, expected| {
+            upload(
+                kv.stored(),
+                Upload {
+                    text: &text,
+                    source: Source::Api,
+                    note: None,
+                    now_ms: 5,
+                    if_active: Some(expected),
+                },
+                &any_selector,
+            )
+        };
+        let refused = attempt(&kv, 1).expect_err("nothing active");
+        assert_eq!(
+            (refused.clone(), refused.status()),
+            (
+                HistoryError::NotActive {
+                    expected: 1,
+                    active: None
+                },
+                412
+            )
+        );
+        kv.upload(&config("v1", "A"), 1).expect("upload");
+        assert!(attempt(&kv, 1).is_ok());
+        assert_eq!(attempt(&kv, 7).expect_err("stale").to_json()["active"], 1);
+    }
+
+    #[test]
+    fn only_the_latest_versions_are_kept_and_never_the_active_one_deleted() {
+        let mut kv = Kv::default();
+        kv.upload(&config("v1", "first"), 1).expect("upload");
+        for n in 2..=KEPT_VERSIONS as u64 {
+            kv.upload(&config(&format!("v{n}"), "x"), n)
+                .expect("upload");
+        }
+        kv.rollback(Some(1), 100).expect("rollback to the oldest");
+        let plan = upload(
+            kv.stored(),
+            Upload {
+                text: &config("new", "y"),
+                source: Source::Api,
+                note: None,
+                now_ms: 101,
+                if_active: None,
+            },
+            &any_selector,
+        )
+        .expect("valid");
+        // 51 versions: the newest 50 are 2..=51, and 1 is no longer active once 51 is.
+        assert_eq!(plan.deletes, ["config:version:1"]);
+        kv.apply(&plan);
+        assert_eq!(kv.index().versions.len(), KEPT_VERSIONS);
+        assert!(kv.get("config:version:1").is_none());
+
+        // Rolled back to the oldest kept version while a hand-written config is adopted as
+        // the newest: the active version stays although it is not among the newest 50.
+        kv.rollback(Some(2), 102)
+            .expect("rollback to the oldest kept");
+        kv.0.insert(CONFIG_KEY.into(), config("by-hand", "h"));
+        let target = rollback_target(kv.get(VERSIONS_KEY), Some(2)).expect("kept");
+        let text = kv.get(&version_key(target)).map(str::to_string);
+        let plan =
+            rollback(kv.stored(), target, text.as_deref(), 103, &any_selector).expect("valid");
+        assert!(plan.deletes.is_empty(), "{:?}", plan.deletes);
+        kv.apply(&plan);
+        let index = kv.index();
+        assert_eq!((index.active, index.versions.len()), (2, KEPT_VERSIONS + 1));
+        assert!(kv.get("config:version:2").is_some());
+    }
+
+    #[test]
+    fn a_corrupt_index_refuses_every_operation_instead_of_starting_over() {
+        for (name, text) in [
+            ("not json", "{oops"),
+            ("wrong shape", r#"{"active": "one", "versions": []}"#),
+            ("active not listed", r#"{"active": 4, "versions": []}"#),
+            (
+                "duplicate numbers",
+                r#"{"active": 1, "versions": [
+                    {"number": 1, "version": "a", "uploadedAt": 1, "source": "api", "sha256": "", "bytes": 0},
+                    {"number": 1, "version": "b", "uploadedAt": 2, "source": "cli", "sha256": "", "bytes": 0}]}"#,
+            ),
+        ] {
+            let mut kv = Kv::default();
+            kv.0.insert(VERSIONS_KEY.into(), text.into());
+            kv.0.insert(CONFIG_KEY.into(), config("v1", "A"));
+            let refused = kv.upload(&config("v2", "B"), 1).expect_err(name);
+            assert!(
+                matches!(refused, HistoryError::CorruptIndex(_)),
+                "{name}: {refused:?}"
+            );
+            assert_eq!(refused.status(), 409, "{name}");
+            assert!(
+                refused.to_string().contains("nothing was written"),
+                "{name}"
+            );
+            assert!(
+                matches!(kv.rollback(None, 1), Err(HistoryError::CorruptIndex(_))),
+                "{name}"
+            );
+            assert_eq!(kv.get(VERSIONS_KEY), Some(text), "{name}: left as it was");
+        }
+    }
+
+    #[test]
+    fn notes_are_bounded_and_blank_notes_dropped() {
+        let mut kv = Kv::default();
+        let long = "n".repeat(MAX_NOTE_CHARS + 1);
+        let text = config("v1", "A");
+        let attempt = |note: &str| {
+            upload(
+                Stored::default(),
+                Upload {
+                    text: &text,
+                    source: Source::Api,
+                    note: Some(note),
+                    now_ms: 1,
+                    if_active: None,
+                },
+                &any_selector,
+            )
+        };
+        assert_eq!(attempt(&long).expect_err("long"), HistoryError::NoteTooLong);
+        kv.apply(&attempt("  ").expect("blank note"));
+        assert_eq!(kv.index().versions[0].note, None);
+    }
+
+    #[test]
+    fn nothing_to_roll_back_without_history() {
+        assert_eq!(
+            rollback_target(None, None),
+            Err(HistoryError::NoEarlierVersion)
+        );
+        assert_eq!(
+            rollback_target(None, Some(2)),
+            Err(HistoryError::UnknownVersion(2))
+        );
+    }
+}
