@@ -32,6 +32,9 @@ pub const VERSION_KEY_PREFIX: &str = "config:version:";
 pub const KEPT_VERSIONS: usize = 50;
 /// How many log entries are kept (the newest ones).
 pub const KEPT_LOG_ENTRIES: usize = 200;
+/// The largest config document accepted, in bytes (KV itself takes up to 25 MiB, but every
+/// isolate parses the active config: a megabyte is already far beyond a sane one).
+pub const MAX_CONFIG_BYTES: usize = 1024 * 1024;
 /// The longest note an upload may carry, in characters.
 pub const MAX_NOTE_CHARS: usize = 500;
 
@@ -120,6 +123,16 @@ pub struct Stored<'a> {
     pub index: Option<&'a str>,
     /// The text under [`CONFIG_KEY`], if any.
     pub active: Option<&'a str>,
+}
+
+impl<'a> Stored<'a> {
+    /// From the two values as read from KV.
+    pub fn of(index: &'a Option<String>, active: &'a Option<String>) -> Self {
+        Self {
+            index: index.as_deref(),
+            active: active.as_deref(),
+        }
+    }
 }
 
 /// A new config to upload.
@@ -561,6 +574,52 @@ pub fn rollback(
     ))
 }
 
+/// The version a rollback request's body names: `{"to": n}`, or the previous version for an
+/// empty body, `{}` or `{"to": null}`.
+pub fn parse_rollback_request(body: &str) -> Result<Option<u64>, String> {
+    if body.trim().is_empty() {
+        return Ok(None);
+    }
+    let document: Value =
+        serde_json::from_str(body).map_err(|e| format!("the body is not JSON: {e}"))?;
+    let Some(object) = document.as_object() else {
+        return Err(r#"expected {"to": <version number>} or an empty body"#.to_string());
+    };
+    if let Some(field) = object.keys().find(|k| *k != "to") {
+        return Err(format!("unknown field {field:?}; expected only \"to\""));
+    }
+    match object.get("to") {
+        None | Some(Value::Null) => Ok(None),
+        Some(to) => to
+            .as_u64()
+            .filter(|n| *n > 0)
+            .map(Some)
+            .ok_or_else(|| format!("\"to\" must be a version number, found {to}")),
+    }
+}
+
+/// The entity tag of version `number`, as `GET /__tailor/config` sends it: `"<number>"`.
+pub fn etag(number: u64) -> String {
+    format!("\"{number}\"")
+}
+
+/// The version number an `If-Match` header names: `3`, `"3"` (the [`etag`]) or `W/"3"`.
+pub fn parse_if_match(header: &str) -> Result<u64, String> {
+    let value = header.trim();
+    let value = value.strip_prefix("W/").unwrap_or(value);
+    let value = value
+        .strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .unwrap_or(value);
+    value
+        .parse::<u64>()
+        .ok()
+        .filter(|n| *n > 0 && value.bytes().all(|b| b.is_ascii_digit()))
+        .ok_or_else(|| {
+            format!("If-Match must name a version number (e.g. \"3\"), found {header:?}")
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -983,5 +1042,39 @@ mod tests {
             rollback_target(None, Some(2)),
             Err(HistoryError::UnknownVersion(2))
         );
+    }
+
+    #[test]
+    fn rollback_requests_and_if_match_headers_are_read_strictly() {
+        let cases: [(&str, Result<Option<u64>, ()>); 8] = [
+            ("", Ok(None)),
+            ("  ", Ok(None)),
+            ("{}", Ok(None)),
+            (r#"{"to": null}"#, Ok(None)),
+            (r#"{"to": 3}"#, Ok(Some(3))),
+            (r#"{"to": "3"}"#, Err(())),
+            (r#"{"to": 0}"#, Err(())),
+            (r#"{"to": 1, "force": true}"#, Err(())),
+        ];
+        for (body, expected) in cases {
+            assert_eq!(
+                parse_rollback_request(body).map_err(|_| ()),
+                expected,
+                "{body:?}"
+            );
+        }
+        assert!(parse_rollback_request("[1]").is_err());
+        for (header, expected) in [
+            ("3", Some(3)),
+            ("\"3\"", Some(3)),
+            ("W/\"12\"", Some(12)),
+            (&etag(7), Some(7)),
+            ("*", None),
+            ("+3", None),
+            ("0", None),
+            ("\"a\"", None),
+        ] {
+            assert_eq!(parse_if_match(header).ok(), expected, "{header:?}");
+        }
     }
 }

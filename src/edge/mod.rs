@@ -16,6 +16,7 @@ mod privacy;
 mod profiles;
 mod settings;
 mod store;
+mod versions;
 
 use std::rc::Rc;
 
