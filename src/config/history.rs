@@ -18,7 +18,7 @@
 //! describes. Every operation refuses with [`HistoryError::CorruptIndex`] until a person repairs
 //! the document or deletes it deliberately.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -44,7 +44,7 @@ pub fn version_key(number: u64) -> String {
 }
 
 /// The version index document stored under [`VERSIONS_KEY`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VersionIndex {
     /// The number of the version under [`CONFIG_KEY`] (0 only before the first version).
@@ -52,12 +52,11 @@ pub struct VersionIndex {
     /// The kept versions, oldest first.
     pub versions: Vec<VersionEntry>,
     /// Uploads, rollbacks and adoptions, oldest first.
-    #[serde(default)]
     pub log: Vec<LogEntry>,
 }
 
 /// One kept version.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VersionEntry {
     /// Its number: 1, 2, 3… in upload order, never reused.
@@ -69,7 +68,7 @@ pub struct VersionEntry {
     /// Who uploaded it.
     pub source: Source,
     /// The uploader's note, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     /// SHA-256 of the text, lowercase hex: detects identical uploads and damaged copies.
     pub sha256: String,
@@ -78,7 +77,7 @@ pub struct VersionEntry {
 }
 
 /// Who uploaded a version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Source {
     /// The worker's admin API (`PUT /__tailor/config`).
@@ -89,8 +88,25 @@ pub enum Source {
     Adopted,
 }
 
+impl Source {
+    /// The source's name in the index (`api`, `cli`, `adopted`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Api => "api",
+            Self::Cli => "cli",
+            Self::Adopted => "adopted",
+        }
+    }
+
+    fn named(name: &str) -> Option<Self> {
+        [Self::Api, Self::Cli, Self::Adopted]
+            .into_iter()
+            .find(|s| s.name() == name)
+    }
+}
+
 /// One entry of the index's log.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LogEntry {
     /// When, in milliseconds since the Unix epoch.
@@ -98,14 +114,13 @@ pub struct LogEntry {
     /// What happened.
     pub action: LogAction,
     /// The version active before (none before the first).
-    #[serde(default)]
     pub from: Option<u64>,
     /// The version active after.
     pub to: u64,
 }
 
 /// What a log entry records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogAction {
     /// A new version was uploaded and made active.
@@ -114,6 +129,17 @@ pub enum LogAction {
     Rollback,
     /// An unrecorded active text was kept as a version.
     Adopt,
+}
+
+impl LogAction {
+    fn named(name: &str) -> Option<Self> {
+        match name {
+            "upload" => Some(Self::Upload),
+            "rollback" => Some(Self::Rollback),
+            "adopt" => Some(Self::Adopt),
+            _ => None,
+        }
+    }
 }
 
 /// What KV holds before an operation: the index's text and the active config's text.
@@ -280,8 +306,9 @@ impl VersionIndex {
     /// Reads the index document; an index that is not JSON of this shape, or that contradicts
     /// itself (duplicate numbers, an active version it does not list), is an error.
     pub fn parse(text: &str) -> Result<Self, HistoryError> {
-        let index: Self =
+        let document: Value =
             serde_json::from_str(text).map_err(|e| HistoryError::CorruptIndex(e.to_string()))?;
+        let index = Self::from_json(&document).map_err(HistoryError::CorruptIndex)?;
         for (at, entry) in index.versions.iter().enumerate() {
             if entry.number == 0
                 || index.versions[..at]
@@ -301,6 +328,61 @@ impl VersionIndex {
             )));
         }
         Ok(index)
+    }
+
+    // NOTE: read by hand rather than with serde's derive: the derived deserializers cost the
+    // Worker's Wasm ~10 KiB, this a fraction of it.
+    fn from_json(document: &Value) -> Result<Self, String> {
+        let number = |value: &Value, at: &str, field: &str| {
+            value
+                .get(field)
+                .and_then(Value::as_u64)
+                .ok_or_else(|| format!("{at}{field}: expected a whole number"))
+        };
+        let text = |value: &Value, at: &str, field: &str| {
+            value
+                .get(field)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .ok_or_else(|| format!("{at}{field}: expected a string"))
+        };
+        let list = |field: &str| match document.get(field) {
+            None => Ok(&[][..]),
+            Some(Value::Array(items)) => Ok(items.as_slice()),
+            Some(_) => Err(format!("{field}: expected an array")),
+        };
+        let mut versions = Vec::new();
+        for (i, item) in list("versions")?.iter().enumerate() {
+            let at = format!("versions[{i}].");
+            let source = text(item, &at, "source")?;
+            versions.push(VersionEntry {
+                number: number(item, &at, "number")?,
+                version: text(item, &at, "version")?,
+                uploaded_at: number(item, &at, "uploadedAt")?,
+                source: Source::named(&source)
+                    .ok_or_else(|| format!("{at}source: unknown source {source:?}"))?,
+                note: item.get("note").and_then(Value::as_str).map(str::to_string),
+                sha256: text(item, &at, "sha256")?,
+                bytes: number(item, &at, "bytes")?,
+            });
+        }
+        let mut log = Vec::new();
+        for (i, item) in list("log")?.iter().enumerate() {
+            let at = format!("log[{i}].");
+            let action = text(item, &at, "action")?;
+            log.push(LogEntry {
+                at: number(item, &at, "at")?,
+                action: LogAction::named(&action)
+                    .ok_or_else(|| format!("{at}action: unknown action {action:?}"))?,
+                from: item.get("from").and_then(Value::as_u64),
+                to: number(item, &at, "to")?,
+            });
+        }
+        Ok(Self {
+            active: number(document, "", "active")?,
+            versions,
+            log,
+        })
     }
 
     /// The stored index, or `None` when there is none yet.
@@ -745,6 +827,14 @@ mod tests {
         assert_eq!(document["versions"][0]["source"], "api");
         assert_eq!(document["versions"][0]["version"], "v1");
         assert_eq!(document["log"][0]["action"], "upload");
+        kv.upload(&config("v2", "B"), 6).expect("upload");
+        kv.rollback(None, 7).expect("rollback");
+        let index = kv.index();
+        assert_eq!(
+            VersionIndex::parse(&index.to_text()),
+            Ok(index),
+            "round trip"
+        );
     }
 
     #[test]
@@ -981,6 +1071,11 @@ mod tests {
             ("not json", "{oops"),
             ("wrong shape", r#"{"active": "one", "versions": []}"#),
             ("active not listed", r#"{"active": 4, "versions": []}"#),
+            (
+                "unknown source",
+                r#"{"active": 1, "versions": [
+                    {"number": 1, "version": "a", "uploadedAt": 1, "source": "ftp", "sha256": "", "bytes": 0}]}"#,
+            ),
             (
                 "duplicate numbers",
                 r#"{"active": 1, "versions": [

@@ -162,12 +162,7 @@ fn run_push(args: &PushArgs) -> Result<(), Failure> {
         &check_selector,
     )?;
     apply(kv, &plan)?;
-    report(
-        &plan,
-        "is now active",
-        "identical to the active version",
-        kv,
-    );
+    report(&plan, "is now active", "identical to the active", kv);
     if let Some(catalog_text) = catalog {
         kv.put(CATALOG_KEY, &catalog_text)
             .map_err(Failure::refused)?;
@@ -234,10 +229,7 @@ fn table(index: &VersionIndex) -> String {
         .rev()
         .map(|e| {
             let marker = if e.number == index.active { "*" } else { " " };
-            let source = serde_json::to_value(e.source)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
+            let source = e.source.name().to_string();
             [
                 format!("{marker} {}", e.number),
                 e.version.clone(),
