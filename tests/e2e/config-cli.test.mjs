@@ -46,8 +46,16 @@ test("push twice, history, rollback: wrangler's local state holds every version,
   const first = configFile("first.json", "first", "The first headline");
   const second = configFile("second.json", "second", "The second headline");
 
-  let run = tailor("push", first, "--persist-to", state, "--note", "launch");
+  const badCatalog = join(dir, "bad-catalog.json");
+  writeFileSync(badCatalog, JSON.stringify({ products: [{ title: "No id" }] }));
+  let run = tailor("push", first, "--persist-to", state, "--catalog", badCatalog);
+  assert.equal(run.code, 1, run.out);
+  assert.match(run.out, /bad-catalog\.json: \d+ error\(s\); nothing was written\nerror: /);
+
+  run = tailor("push", first, "--persist-to", state, "--note", "launch", "--catalog", join(ROOT, "fixtures/catalog.json"));
   assert.equal(run.code, 0, run.out);
+  assert.match(run.out, /catalog\.json: valid \(36 products\)/);
+  assert.match(run.out, /catalog written under "catalog"/);
   assert.match(run.out, /first\.json: valid \(version first, 1 segments, 1 slots\)/);
   assert.match(run.out, /version 1 \(first\) is now active \[local, in .*state\]/);
 
@@ -59,7 +67,7 @@ test("push twice, history, rollback: wrangler's local state holds every version,
   assert.equal(run.code, 0, run.out);
   assert.match(run.out, /unchanged: identical to the active version 2 \(second\)/);
 
-  assert.deepEqual(keys(), ["config", "config:version:1", "config:version:2", "config:versions"]);
+  assert.deepEqual(keys(), ["catalog", "config", "config:version:1", "config:version:2", "config:versions"]);
   assert.equal(wrangler("get", "config"), readFileSync(second, "utf8"), "the exact bytes");
 
   // An invalid config: every error, exit code 1, nothing written.
