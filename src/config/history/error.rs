@@ -16,7 +16,8 @@ pub enum HistoryError {
     NotActive {
         /// The version the request expected to be active.
         expected: u64,
-        /// The version that is (none before the first upload).
+        /// The version that is (none before the first upload, or when the active config was
+        /// changed outside Tailor).
         active: Option<u64>,
     },
     /// No kept version has this number.
@@ -87,7 +88,8 @@ impl std::fmt::Display for HistoryError {
                 active: None,
             } => write!(
                 f,
-                "no version is active, not {expected}; nothing was written"
+                "no recorded version is active (the config is missing, or was changed outside \
+                 Tailor), not {expected}; nothing was written"
             ),
             Self::UnknownVersion(number) => write!(f, "no kept version has the number {number}"),
             Self::VersionGone(number) => {

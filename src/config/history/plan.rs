@@ -162,7 +162,16 @@ pub fn upload(
     }
     let index = VersionIndex::load(stored.index)?;
     if let Some(expected) = upload.if_active {
-        let active = index.as_ref().map(|i| i.active);
+        // NOTE: a config changed outside Tailor is a concurrent change too: it is no version.
+        let active = index
+            .as_ref()
+            .and_then(VersionIndex::active_entry)
+            .filter(|e| {
+                stored
+                    .active
+                    .is_some_and(|text| sha256_hex(text) == e.sha256)
+            })
+            .map(|e| e.number);
         if active != Some(expected) {
             return Err(HistoryError::NotActive { expected, active });
         }
@@ -564,6 +573,14 @@ mod tests {
         kv.upload(&config("v1", "A"), 1).expect("upload");
         assert!(attempt(&kv, 1).is_ok());
         assert_eq!(attempt(&kv, 7).expect_err("stale").to_json()["active"], 1);
+        kv.0.insert(CONFIG_KEY.into(), config("by-hand", "H"));
+        assert_eq!(
+            attempt(&kv, 1).expect_err("changed outside Tailor"),
+            HistoryError::NotActive {
+                expected: 1,
+                active: None
+            }
+        );
     }
 
     #[test]
