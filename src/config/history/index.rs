@@ -7,11 +7,11 @@ use sha2::{Digest, Sha256};
 
 use super::{version_key, HistoryError, KEPT_LOG_ENTRIES, KEPT_VERSIONS};
 
-/// The version index document stored under [`VERSIONS_KEY`].
+/// The version index document stored under [`VERSIONS_KEY`](super::VERSIONS_KEY).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VersionIndex {
-    /// The number of the version under [`CONFIG_KEY`] (0 only before the first version).
+    /// The number of the version under [`CONFIG_KEY`](crate::config::CONFIG_KEY) (0 only before the first version).
     pub active: u64,
     /// The kept versions, oldest first.
     pub versions: Vec<VersionEntry>,
@@ -48,7 +48,7 @@ pub enum Source {
     Api,
     /// The `tailor push` command.
     Cli,
-    /// Found under [`CONFIG_KEY`] without a version (put there by other means) and kept.
+    /// Found under [`CONFIG_KEY`](crate::config::CONFIG_KEY) without a version (put there by other means) and kept.
     Adopted,
 }
 

@@ -1,6 +1,6 @@
 //! Versions of the merchant's config in KV: every upload kept, any of them restorable.
 //!
-//! The page path reads only [`CONFIG_KEY`] (the active text), exactly as before. Beside it:
+//! The page path reads only [`CONFIG_KEY`](crate::config::CONFIG_KEY) (the active text), exactly as before. Beside it:
 //! - `config:version:<n>` ([`version_key`]): the exact text of version `n`;
 //! - `config:versions` ([`VERSIONS_KEY`]): the [`VersionIndex`]: which version is active, every
 //!   kept version's metadata, and a log of uploads and rollbacks.
