@@ -51,8 +51,25 @@ pub enum AdminRoute {
     /// `GET /__tailor/health`: the isolate's state (config version, Wasm memory), for load
     /// and soak tests and monitoring.
     Health,
+    /// `/__tailor/config…`: the merchant's config and its versions.
+    Config(ConfigRoute),
     /// Anything else under the prefix.
     Unknown,
+}
+
+/// The config routes (all behind the admin token).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfigRoute {
+    /// `GET /__tailor/config`: the active config's text.
+    Active,
+    /// `PUT /__tailor/config`: upload a new version (validated first) and make it active.
+    Upload,
+    /// `GET /__tailor/config/versions`: the version index.
+    Versions,
+    /// `GET /__tailor/config/versions/<n>`: one kept version's text.
+    Version(u64),
+    /// `POST /__tailor/config/rollback`: make a kept version active again.
+    Rollback,
 }
 
 /// Whose profile an admin route is about.
@@ -109,12 +126,24 @@ pub fn admin_route(method: &str, path: &str, accept: Option<&str>) -> Option<Adm
     let get = method.eq_ignore_ascii_case("GET") || method.eq_ignore_ascii_case("HEAD");
     let post = method.eq_ignore_ascii_case("POST");
     let delete = method.eq_ignore_ascii_case("DELETE");
+    let put = method.eq_ignore_ascii_case("PUT");
     let route = match rest.split_once('/') {
         None if rest == "opt-out" && (get || post) => AdminRoute::OptOut { confirm: post },
         None if rest == "opt-in" && post => AdminRoute::OptIn,
         None if rest == "visitor" && get => AdminRoute::VisitorToken,
         None if rest == "health" && get => AdminRoute::Health,
         None if rest == "preview" && post => AdminRoute::PreviewLink,
+        None if rest == "config" && get => AdminRoute::Config(ConfigRoute::Active),
+        None if rest == "config" && put => AdminRoute::Config(ConfigRoute::Upload),
+        Some(("config", "versions")) if get => AdminRoute::Config(ConfigRoute::Versions),
+        Some(("config", "rollback")) if post => AdminRoute::Config(ConfigRoute::Rollback),
+        Some(("config", version)) if get => match version
+            .strip_prefix("versions/")
+            .and_then(|n| n.parse::<u64>().ok())
+        {
+            Some(number) => AdminRoute::Config(ConfigRoute::Version(number)),
+            None => AdminRoute::Unknown,
+        },
         Some(("webhooks", "shopify")) if post => AdminRoute::Webhook(WebhookSource::Shopify),
         Some(("webhooks", "events")) if post => AdminRoute::Webhook(WebhookSource::Generic),
         Some(("profiles", subject)) if get || delete => match subject.split_once('/') {
@@ -269,6 +298,44 @@ mod tests {
             Guard::AdminToken
         );
         assert_eq!(route("GET", "/__tailor/preview"), AdminRoute::Unknown);
+    }
+
+    #[test]
+    fn config_routes_are_recognised_and_need_the_admin_token() {
+        let cases = [
+            ("GET", "/__tailor/config", Some(ConfigRoute::Active)),
+            ("HEAD", "/__tailor/config", Some(ConfigRoute::Active)),
+            ("PUT", "/__tailor/config", Some(ConfigRoute::Upload)),
+            (
+                "GET",
+                "/__tailor/config/versions",
+                Some(ConfigRoute::Versions),
+            ),
+            (
+                "GET",
+                "/__tailor/config/versions/12",
+                Some(ConfigRoute::Version(12)),
+            ),
+            (
+                "POST",
+                "/__tailor/config/rollback",
+                Some(ConfigRoute::Rollback),
+            ),
+            ("POST", "/__tailor/config", None),
+            ("DELETE", "/__tailor/config", None),
+            ("PUT", "/__tailor/config/versions", None),
+            ("GET", "/__tailor/config/rollback", None),
+            ("GET", "/__tailor/config/versions/x", None),
+            ("GET", "/__tailor/config/versions/-1", None),
+            ("GET", "/__tailor/config/versions/1/2", None),
+            ("GET", "/__tailor/config/other", None),
+        ];
+        for (method, path, expected) in cases {
+            let route = admin_route(method, path, None).expect("ours");
+            let expected = expected.map_or(AdminRoute::Unknown, AdminRoute::Config);
+            assert_eq!(route, expected, "{method} {path}");
+            assert_eq!(route.guard(), Guard::AdminToken, "{method} {path}");
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@
 mod error;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod lint;
+pub mod history;
 pub(crate) mod read;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod schema;

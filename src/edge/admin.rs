@@ -9,7 +9,7 @@ use worker::{console_error, Context, Env};
 
 use super::events::{self, query};
 use super::settings::{secret, Settings};
-use super::{preview_link, privacy, profiles, store};
+use super::{preview_link, privacy, profiles, store, versions};
 use crate::admin::{admin_route, check_token, Access, AdminRoute, Guard};
 use crate::audit::day_of;
 use crate::events::{
@@ -68,6 +68,7 @@ pub async fn route(
         AdminRoute::VisitorToken => privacy::visitor_token(env, ctx, settings, facts).await,
         AdminRoute::Health => health(),
         AdminRoute::PreviewLink => preview_link::create_link(request, env, settings, facts).await,
+        AdminRoute::Config(route) => versions::route(request, env, facts, route).await,
         AdminRoute::Unknown => reply(404, &json!({"error": "no such admin route"})),
     })
 }
@@ -162,11 +163,24 @@ fn html(body: &str) -> Response {
 }
 
 pub fn respond(status: u16, content_type: &str, body: &str) -> Response {
+    respond_with(status, content_type, body, &[])
+}
+
+/// [`respond`] with extra headers.
+pub fn respond_with(
+    status: u16,
+    content_type: &str,
+    body: &str,
+    extra: &[(&str, String)],
+) -> Response {
     let built = (|| -> Result<Response, JsValue> {
         let headers = Headers::new()?;
         headers.set("content-type", content_type)?;
         headers.set("cache-control", "no-store")?;
         headers.set("x-content-type-options", "nosniff")?;
+        for (name, value) in extra {
+            headers.set(name, value)?;
+        }
         let init = ResponseInit::new();
         init.set_status(status);
         init.set_headers(&headers);

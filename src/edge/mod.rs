@@ -17,6 +17,7 @@ mod privacy;
 mod profiles;
 mod settings;
 mod store;
+mod versions;
 
 use std::rc::Rc;
 

@@ -200,6 +200,12 @@ pub fn last_config() -> Option<Rc<Config>> {
     CONFIG.with_borrow(|cached| cached.as_ref().and_then(|c| c.value.clone()))
 }
 
+/// Drops this isolate's cached config, so its next page view loads the config from KV (after
+/// an upload or a rollback through the admin API).
+pub fn forget_config() {
+    CONFIG.with_borrow_mut(|cached| *cached = None);
+}
+
 /// The profile under `key` (the visitor's or the logged-in customer's), or `None` (none
 /// stored, unreadable, malformed or too slow: all logged except the first).
 pub async fn profile(env: &Env, settings: &Settings, key: &str) -> Option<Profile> {
