@@ -412,9 +412,11 @@ pub fn preview(data: &[u8]) {
         .max(1);
     let built = Preview {
         segments: first.split(',').map(str::to_string).collect(),
+        // NOTE: one entry per experiment key, as `read_request` builds them.
         variants: second
             .split(',')
             .enumerate()
+            .filter(|(i, key)| !second.split(',').take(*i).any(|k| k == *key))
             .map(|(i, key)| (key.to_string(), i as u32))
             .collect(),
         expires_at_ms,

@@ -124,7 +124,7 @@ pub fn decide(
             is_bot: uncounted && preview.is_none(),
             routable: options.routable,
             forced: forced.as_ref(),
-            held_out: preview.map(|p| p.variants.get(HOLDOUT_KEY) == Some(&1)),
+            held_out: preview.map(|p| p.variant(HOLDOUT_KEY) == Some(1)),
         },
     );
     let signals = config

@@ -7,7 +7,7 @@
 //! writes no cookie of ours but its own, and its responses carry a debug header listing the
 //! decisions. A token whose signature does not verify forces nothing.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fmt;
 
 use serde_json::{json, Value};
@@ -41,8 +41,10 @@ const SIGNING_CONTEXT: &[u8] = b"tailor:preview:";
 pub struct Preview {
     /// The segments the previewer is treated as a member of (exactly these); empty: their own.
     pub segments: Vec<String>,
-    /// Experiment key to the variation shown; others decide as usual (and are not counted).
-    pub variants: BTreeMap<String, u32>,
+    /// Experiment key and the variation shown, at most once per key; other experiments decide
+    /// as usual (and are not counted).
+    // NOTE: a Vec, not a map: a handful of entries, and no new map type in the Wasm.
+    pub variants: Vec<(String, u32)>,
     /// When the link stops working (ms since the epoch).
     pub expires_at_ms: u64,
 }
@@ -75,7 +77,8 @@ impl Preview {
     /// The token for this preview: `<payload>.<tag>`, both base64url, so it is safe in a URL
     /// and a cookie as is.
     pub fn sign(&self, keys: &IdKeys) -> String {
-        let payload = json!({"s": self.segments, "v": self.variants, "e": self.expires_at_ms});
+        let payload =
+            json!({"s": self.segments, "v": self.variants_json(), "e": self.expires_at_ms});
         keys.sign_message(
             SIGNING_CONTEXT,
             &base64url_encode(payload.to_string().as_bytes()),
@@ -93,7 +96,8 @@ impl Preview {
         // NOTE: a payload under our signature that does not decode can only come from a
         // future format; it forces nothing, like a bad signature.
         let preview = base64url_decode(payload)
-            .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .and_then(|text| serde_json::from_str::<Value>(&text).ok())
             .and_then(|payload| Self::from_payload(&payload))
             .ok_or(PreviewRejected::BadSignature)?;
         if now_ms >= preview.expires_at_ms {
@@ -119,7 +123,7 @@ impl Preview {
                 .iter()
                 .map(|(key, n)| Some((key.clone(), u32::try_from(n.as_u64()?).ok()?)))
                 .collect::<Option<_>>()?,
-            None => BTreeMap::new(),
+            None => Vec::new(),
         };
         Some(Self {
             segments,
@@ -128,11 +132,27 @@ impl Preview {
         })
     }
 
+    /// The variation forced for experiment `key`, if any.
+    pub fn variant(&self, key: &str) -> Option<u32> {
+        self.variants
+            .iter()
+            .find_map(|(k, variation)| (k == key).then_some(*variation))
+    }
+
+    /// The forced variants as a JSON object (experiment key to variation).
+    pub fn variants_json(&self) -> Value {
+        let entries = self
+            .variants
+            .iter()
+            .map(|(key, variation)| (key.clone(), Value::from(*variation)));
+        Value::Object(entries.collect())
+    }
+
     /// The forced variations, as GrowthBook's `forcedVariations`.
     pub fn forced_variations(&self) -> HashMap<String, i64> {
         self.variants
             .iter()
-            .map(|(key, &variation)| (key.clone(), i64::from(variation)))
+            .map(|(key, variation)| (key.clone(), i64::from(*variation)))
             .collect()
     }
 
@@ -247,7 +267,7 @@ pub fn read_request(
             }
         }
     }
-    let mut variants = BTreeMap::new();
+    let mut variants = Vec::new();
     if let Some(value) = reader.value("variants") {
         let path = reader.path_of("variants");
         match value.as_object() {
@@ -263,7 +283,7 @@ pub fn read_request(
                             ),
                         )),
                         (Some((_, arms, _)), Some(n)) if (n as usize) < arms.len() => {
-                            variants.insert(key.clone(), n as u32);
+                            variants.push((key.clone(), n as u32));
                         }
                         (Some((_, arms, _)), _) => errors.push(ConfigError::new(
                             at,
@@ -432,7 +452,7 @@ mod tests {
     fn preview() -> Preview {
         Preview {
             segments: vec!["vip".into()],
-            variants: BTreeMap::from([("hero-copy".to_string(), 1)]),
+            variants: vec![("hero-copy".to_string(), 1)],
             expires_at_ms: 10_000,
         }
     }
@@ -458,7 +478,7 @@ mod tests {
         let mut longer = preview();
         longer.expires_at_ms = u64::MAX;
         let forged_payload = base64url_encode(
-            json!({"s": longer.segments, "v": longer.variants, "e": longer.expires_at_ms})
+            json!({"s": longer.segments, "v": longer.variants_json(), "e": longer.expires_at_ms})
                 .to_string()
                 .as_bytes(),
         );
@@ -514,7 +534,7 @@ mod tests {
         let request = read_request(&body, &config(), 1_000).expect("valid");
         assert_eq!(request.path, "/products/parka");
         assert_eq!(request.preview.segments, ["vip"]);
-        assert_eq!(request.preview.variants["hero-copy"], 1);
+        assert_eq!(request.preview.variant("hero-copy"), Some(1));
         assert_eq!(request.preview.expires_at_ms, 601_000);
         let defaults = read_request(&json!({}), &config(), 0).expect("valid");
         assert_eq!(defaults.path, "/");
@@ -579,7 +599,7 @@ mod tests {
         let visitor = Visitor::identify(&request, [1; 16], &test_keys());
         let preview = Preview {
             segments: vec!["vip".into()],
-            variants: BTreeMap::from([("hero-copy".to_string(), 0)]),
+            variants: vec![("hero-copy".to_string(), 0)],
             expires_at_ms: 5_000,
         };
         let options = DecideOptions {

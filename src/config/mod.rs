@@ -6,9 +6,9 @@
 //! each with its JSON path.
 
 mod error;
+pub mod history;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod lint;
-pub mod history;
 pub(crate) mod read;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod schema;

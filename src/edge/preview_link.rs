@@ -63,7 +63,7 @@ pub async fn create_link(
                     "token": token,
                     "expiresAt": granted.preview.expires_at_ms,
                     "segments": granted.preview.segments,
-                    "variants": granted.preview.variants,
+                    "variants": granted.preview.variants_json(),
                     "configVersion": config.version,
                 }),
             )
