@@ -26,6 +26,8 @@ for (const [name, p] of Object.entries(personas())) {
 }
 console.log(`\nPrivacy: the opt-out page shoppers see: ${base}/__tailor/opt-out (browsers sending Sec-GPC: 1 get contextual content only)`);
 console.log(`\nExperiment report (admin token from .dev.vars):\n  curl -H "Authorization: Bearer demo-admin-token" ${base}/__tailor/report/vip-cta.json`);
+console.log(`\nA preview link (the store as a VIP in the early-access variant; nothing counted):\n  curl -X POST -H "Authorization: Bearer demo-admin-token" -d \x27{"segment": "vip", "variants": {"vip-cta": 1}}\x27 ${base}/__tailor/preview`);
+console.log(`\nA new config version (validated first; tailor history / tailor rollback undo it):\n  cargo run --bin tailor -- push my-config.json --note "what changed"`);
 console.log("\nStarting wrangler dev (it builds the Wasm first; Ctrl+C stops it)...\n");
 ' "$PORT"
 
