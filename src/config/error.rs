@@ -24,6 +24,11 @@ impl ConfigError {
         }
     }
 
+    /// `{"path": …, "message": …}`, as the admin API lists errors.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({"path": self.path, "message": self.message})
+    }
+
     /// How to fix the problem, when the kind of message says: the CLI prints it under the
     /// error, and the admin API can return it beside `path` and `message`.
     ///

@@ -8,6 +8,7 @@ use super::admin::reply;
 use super::profiles::read_body;
 use super::settings::{id_keys, Settings, ID_KEY};
 use super::store;
+use crate::config::ConfigError;
 use crate::preview::{link, read_request};
 use crate::request::RequestFacts;
 
@@ -69,10 +70,7 @@ pub async fn create_link(
             )
         }
         Err(errors) => {
-            let errors: Vec<Value> = errors
-                .iter()
-                .map(|e| json!({"path": e.path, "message": e.message}))
-                .collect();
+            let errors: Vec<Value> = errors.iter().map(ConfigError::to_json).collect();
             reply(422, &json!({ "errors": errors }))
         }
     }

@@ -81,6 +81,9 @@ impl From<HistoryError> for Failure {
         if let HistoryError::Invalid(errors) = &error {
             for e in errors {
                 message.push_str(&format!("\nerror: {e}"));
+                if let Some(hint) = e.hint() {
+                    message.push_str(&format!("\n  hint: {hint}"));
+                }
             }
         }
         Self::refused(message)

@@ -52,7 +52,7 @@ impl HistoryError {
                 "error": self.to_string(),
                 "errors": errors
                     .iter()
-                    .map(|e| json!({"path": e.path, "message": e.message}))
+                    .map(ConfigError::to_json)
                     .collect::<Vec<_>>(),
             }),
             Self::NotActive { active, .. } => json!({"error": self.to_string(), "active": active}),
