@@ -32,9 +32,10 @@ pub const DEBUG_HEADER: &str = "x-tailor-debug";
 /// Where a page view's time went, in whole milliseconds (the runtime's clock resolution), as the
 /// edge measured it.
 ///
-/// NOTE: the Workers runtime advances its clocks only across I/O (a Spectre mitigation), so
-/// waits (config, profile, origin) are real figures and pure computation (decide, rewrite
-/// set-up) usually reads 0 there; `cargo bench` measures those.
+/// NOTE: on Cloudflare the runtime advances its clocks only across I/O (a Spectre mitigation),
+/// so waits (config, profile, origin) are real figures and pure computation (decide, rewrite
+/// set-up) reads 0 there (`wrangler dev` shows coarse real figures); `cargo bench` measures
+/// those.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Timings {
     /// Waiting for the config (0 when this isolate had it cached).
