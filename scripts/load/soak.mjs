@@ -6,9 +6,13 @@
 // A JavaScript pass-through worker in its own workerd gets the same requests at the same
 // times: the baseline for workerd's own memory and latency, measured in the same run.
 //
-// Usage (after `npm run build`): node scripts/load/soak.mjs [minutes=30] [rate=40] [events=on|off]
+// Usage (after `npm run build`): node scripts/load/soak.mjs [minutes=30] [rate=40] [events=on|off] [gc]
 // With `off`, the Queue and D1 bindings are left out (see stack.mjs): workerd's memory is then
 // Tailor's alone, not also the local event store growing with every new visitor.
+// With `gc`, both workers' isolates get a full garbage collection (through workerd's
+// inspector) before each sample, and their JS heaps are sampled too: what still grows after a
+// forced collection is referenced memory (a leak); what does not was garbage V8 had not yet
+// collected.
 // Writes one CSV line per minute to target/soak.csv and prints a summary.
 import http from "node:http";
 import { mkdirSync, writeFileSync, appendFileSync } from "node:fs";
@@ -19,15 +23,28 @@ import { rssBytes, startPassThrough, startStack } from "./stack.mjs";
 const MINUTES = Number(process.argv[2] ?? 30);
 const RATE = Number(process.argv[3] ?? 40);
 const EVENTS = (process.argv[4] ?? "on") !== "off";
+const GC = process.argv[5] === "gc";
 const csv = join(ROOT, "target/soak.csv");
 mkdirSync(join(ROOT, "target"), { recursive: true });
 writeFileSync(
   csv,
-  "minute,requests,errors,non_200,p50_ms,p90_ms,p99_ms,max_ms,workerd_rss_mib,wasm_memory_mib,baseline_p50_ms,baseline_p99_ms,baseline_rss_mib\n",
+  "minute,requests,errors,non_200,p50_ms,p90_ms,p99_ms,max_ms,workerd_rss_mib,wasm_memory_mib,js_heap_mib,baseline_p50_ms,baseline_p99_ms,baseline_rss_mib,baseline_js_heap_mib\n",
 );
 
-const stack = await startStack({ events: EVENTS });
-const baseline = await startPassThrough(stack.origin);
+const stack = await startStack({ events: EVENTS, inspect: GC });
+const baseline = await startPassThrough(stack.origin, { inspect: GC });
+const heaps = GC ? [await stack.inspector(), await baseline.inspector()] : [];
+
+/** Each inspected heap's used size in MiB after a full collection (NaN without `gc`). */
+async function collectedHeaps() {
+  if (!GC) return [NaN, NaN];
+  const used = [];
+  for (const heap of heaps) {
+    await heap.collectGarbage();
+    used.push((await heap.heapUsage()).usedSize / 2 ** 20);
+  }
+  return used;
+}
 const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 
 function get(headers, base = stack.url) {
@@ -78,6 +95,7 @@ try {
     const times = done.map((r) => r.ms).sort((a, b) => a - b);
     const baseTimes = baseMinute.map((r) => r.ms).sort((a, b) => a - b);
     baseMinute = [];
+    const [heap, baseHeap] = await collectedHeaps();
     const health = await stack.health();
     const row = {
       minute: m,
@@ -93,16 +111,19 @@ try {
       baseP50: quantile(baseTimes, 0.5),
       baseP99: quantile(baseTimes, 0.99),
       baseRss: rssBytes(baseline.pid) / 2 ** 20,
+      heap,
+      baseHeap,
     };
     rows.push(row);
-    appendFileSync(csv, `${row.minute},${row.requests},${row.errors},${row.non200},${row.p50.toFixed(2)},${row.p90.toFixed(2)},${row.p99.toFixed(2)},${row.max.toFixed(1)},${row.rss.toFixed(1)},${row.wasm.toFixed(2)},${row.baseP50.toFixed(2)},${row.baseP99.toFixed(2)},${row.baseRss.toFixed(1)}\n`);
+    appendFileSync(csv, `${row.minute},${row.requests},${row.errors},${row.non200},${row.p50.toFixed(2)},${row.p90.toFixed(2)},${row.p99.toFixed(2)},${row.max.toFixed(1)},${row.rss.toFixed(1)},${row.wasm.toFixed(2)},${row.heap.toFixed(2)},${row.baseP50.toFixed(2)},${row.baseP99.toFixed(2)},${row.baseRss.toFixed(1)},${row.baseHeap.toFixed(2)}\n`);
     const reasons = [...new Set(done.filter((r) => r.error).map((r) => r.error))];
     console.log(
-      `minute ${m}: ${row.requests} requests, ${row.errors} errors${reasons.length ? ` (${reasons.join(", ")})` : ""}, ${row.non200} non-200, p50 ${row.p50.toFixed(1)} ms, p99 ${row.p99.toFixed(1)} ms, workerd RSS ${row.rss.toFixed(0)} MiB, wasm ${row.wasm.toFixed(1)} MiB; pass-through p50 ${row.baseP50.toFixed(1)} ms, p99 ${row.baseP99.toFixed(1)} ms, RSS ${row.baseRss.toFixed(0)} MiB`,
+      `minute ${m}: ${row.requests} requests, ${row.errors} errors${reasons.length ? ` (${reasons.join(", ")})` : ""}, ${row.non200} non-200, p50 ${row.p50.toFixed(1)} ms, p99 ${row.p99.toFixed(1)} ms, workerd RSS ${row.rss.toFixed(0)} MiB, wasm ${row.wasm.toFixed(1)} MiB${GC ? `, JS heap after GC ${row.heap.toFixed(1)} MiB` : ""}; pass-through p50 ${row.baseP50.toFixed(1)} ms, p99 ${row.baseP99.toFixed(1)} ms, RSS ${row.baseRss.toFixed(0)} MiB${GC ? `, JS heap after GC ${row.baseHeap.toFixed(1)} MiB` : ""}`,
     );
   }
   await Promise.all(pending);
 } finally {
+  for (const heap of heaps) heap.close();
   await stack.stop();
   await baseline.stop();
   agent.destroy();
@@ -112,11 +133,15 @@ const sum = (key) => rows.reduce((s, r) => s + r[key], 0);
 const firstFive = rows.slice(1, 6);
 const lastFive = rows.slice(-5);
 const mean = (rs, key) => rs.reduce((s, r) => s + r[key], 0) / Math.max(1, rs.length);
-console.log(`\n${MINUTES} min at ${RATE} req/s (events ${EVENTS ? "on" : "off"}): ${sum("requests")} requests, ${sum("errors")} errors, ${sum("non200")} non-200`);
+console.log(`\n${MINUTES} min at ${RATE} req/s (events ${EVENTS ? "on" : "off"}${GC ? ", forced GC before each sample" : ""}): ${sum("requests")} requests, ${sum("errors")} errors, ${sum("non200")} non-200`);
 console.log(`p50: minutes 2-6 ${mean(firstFive, "p50").toFixed(2)} ms, last 5 ${mean(lastFive, "p50").toFixed(2)} ms`);
 console.log(`p99: minutes 2-6 ${mean(firstFive, "p99").toFixed(2)} ms, last 5 ${mean(lastFive, "p99").toFixed(2)} ms`);
 console.log(`workerd RSS: minute 1 ${rows[0]?.rss.toFixed(0)} MiB, max ${Math.max(...rows.map((r) => r.rss)).toFixed(0)} MiB, last ${rows.at(-1)?.rss.toFixed(0)} MiB`);
 console.log(`wasm memory: minute 1 ${rows[0]?.wasm.toFixed(2)} MiB, last ${rows.at(-1)?.wasm.toFixed(2)} MiB`);
+if (GC) {
+  console.log(`JS heap after a forced GC: minute 1 ${rows[0]?.heap.toFixed(2)} MiB, max ${Math.max(...rows.map((r) => r.heap)).toFixed(2)} MiB, last ${rows.at(-1)?.heap.toFixed(2)} MiB`);
+  console.log(`pass-through JS heap after a forced GC: minute 1 ${rows[0]?.baseHeap.toFixed(2)} MiB, last ${rows.at(-1)?.baseHeap.toFixed(2)} MiB`);
+}
 console.log(`pass-through workerd RSS (baseline): minute 1 ${rows[0]?.baseRss.toFixed(0)} MiB, max ${Math.max(...rows.map((r) => r.baseRss)).toFixed(0)} MiB, last ${rows.at(-1)?.baseRss.toFixed(0)} MiB`);
 console.log(`pass-through p50/p99 (baseline): minutes 2-6 ${mean(firstFive, "baseP50").toFixed(2)}/${mean(firstFive, "baseP99").toFixed(2)} ms, last 5 ${mean(lastFive, "baseP50").toFixed(2)}/${mean(lastFive, "baseP99").toFixed(2)} ms`);
 console.log(`per-minute figures: ${csv}`);

@@ -7,6 +7,7 @@ import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import http from "node:http";
 import { Miniflare } from "miniflare";
+import { INSPECTED, connectInspector } from "./inspector.mjs";
 import { kvEntries, personas } from "../fixtures.mjs";
 import { migrate, workerOptions } from "../miniflare.mjs";
 
@@ -50,10 +51,12 @@ const PASS_THROUGH = `export default {
 };`;
 
 /** A JavaScript pass-through worker in its own workerd, in front of `origin`: the baseline a
- *  soak compares Tailor's memory and latency with. */
-export async function startPassThrough(origin) {
+ *  soak compares Tailor's memory and latency with. `inspect` opens its V8 heap to
+ *  `inspector()` (see inspector.mjs). */
+export async function startPassThrough(origin, { inspect = false } = {}) {
   const before = workerdPids();
   const mf = new Miniflare({
+    ...(inspect ? INSPECTED : {}),
     modules: true,
     script: PASS_THROUGH,
     compatibilityDate: "2026-04-20",
@@ -67,14 +70,15 @@ export async function startPassThrough(origin) {
   });
   const url = String(await mf.ready).replace(/\/$/, "");
   const pid = [...workerdPids()].find((p) => !before.has(p));
-  return { url, pid, stop: () => mf.dispose() };
+  const poke = () => fetch(url).then((res) => res.arrayBuffer());
+  return { url, pid, inspector: () => connectInspector(mf, poke), stop: () => mf.dispose() };
 }
 
 /** Starts the origin and the worker; `stop()` ends both. `events: false` leaves out the Queue
  *  and D1 bindings: Miniflare keeps their storage inside the same workerd process, so a soak
  *  that looks for leaks in Tailor itself runs without them (events are then dropped and
  *  logged, as in production without the bindings). */
-export async function startStack({ events = true } = {}) {
+export async function startStack({ events = true, inspect = false } = {}) {
   const origin = spawn(process.execPath, [new URL("../bench/origin.mjs", import.meta.url).pathname], {
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -99,6 +103,7 @@ export async function startStack({ events = true } = {}) {
   // its next log line (with events off, every page view logs the dropped events).
   const mf = new Miniflare({
     ...options,
+    ...(inspect ? INSPECTED : {}),
     handleRuntimeStdio: (stdout, stderr) => {
       stdout.resume();
       stderr.resume();
@@ -139,6 +144,11 @@ export async function startStack({ events = true } = {}) {
         req.on("error", reject);
       });
     },
+    /** The worker's V8 heap (with `inspect`): see inspector.mjs. */
+    inspector: () =>
+      connectInspector(mf, () =>
+        fetch(`${url}/__tailor/health`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }).then((res) => res.arrayBuffer()),
+      ),
     async stop() {
       await mf.dispose();
       origin.kill();
