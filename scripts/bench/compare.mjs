@@ -6,12 +6,12 @@
 // /proc/<pid>/stat of each workerd), workerd memory, and time to first byte with a slow origin.
 //
 // Usage (after `npm run build`): node scripts/bench/compare.mjs [rounds] [requests-per-block]
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import http from "node:http";
 import { Miniflare } from "miniflare";
-import { ROOT, configText, kvEntries } from "../fixtures.mjs";
+import { configText, kvEntries } from "../fixtures.mjs";
 import { migrate, workerOptions } from "../miniflare.mjs";
-import { cpuMs, rssBytes, workerdPids } from "../load/stack.mjs";
+import { PASS_THROUGH, anchorScript, cpuMs, rssBytes, vipPlan, workerdPids } from "../load/stack.mjs";
 
 const ROUNDS = Number(process.argv[2] ?? 5);
 const PER_BLOCK = Number(process.argv[3] ?? 100);
@@ -24,41 +24,10 @@ const [origin, smallBytes, largeBytes] = await new Promise((resolve) =>
 );
 
 // --- the plan Tailor makes for the VIP, for the JavaScript anchor ---------------------------
-const plan = JSON.parse(execFileSync("cargo", ["run", "-q", "--example", "plan", "--", "vip", "/"], { cwd: ROOT, encoding: "utf8" }));
+const plan = vipPlan();
+const ANCHOR = anchorScript(plan.edits);
 
-const PASS_THROUGH = `export default {
-  async fetch(request, env) {
-    const url = new URL(request.url);
-    return fetch(env.ORIGIN + url.pathname + url.search, { headers: request.headers });
-  },
-};`;
 
-const ANCHOR = `const EDITS = ${JSON.stringify(plan.edits)};
-function apply(el, edit) {
-  const html = { html: true };
-  switch (edit.action) {
-    case "setInnerContent": return el.setInnerContent(edit.html, html);
-    case "replace": return el.replace(edit.html, html);
-    case "remove": return el.remove();
-    case "before": return el.before(edit.html, html);
-    case "after": return el.after(edit.html, html);
-    case "prepend": return el.prepend(edit.html, html);
-    case "append": return el.append(edit.html, html);
-    case "setAttribute": return el.setAttribute(edit.name, edit.value);
-    case "removeAttribute": return el.removeAttribute(edit.name);
-    case "addClass": { const c = el.getAttribute("class") ?? ""; return el.setAttribute("class", (c + " " + edit.class).trim()); }
-    case "removeClass": { const c = (el.getAttribute("class") ?? "").split(/\\s+/).filter((x) => x && x !== edit.class); return el.setAttribute("class", c.join(" ")); }
-  }
-}
-export default {
-  async fetch(request, env) {
-    const url = new URL(request.url);
-    const response = await fetch(env.ORIGIN + url.pathname + url.search, { headers: request.headers });
-    let rewriter = new HTMLRewriter();
-    for (const edit of EDITS) rewriter = rewriter.on(edit.selector, { element: (el) => apply(el, edit) });
-    return rewriter.transform(response);
-  },
-};`;
 
 // --- workers, each in its own workerd ------------------------------------------------------
 async function start(name, options, setup = async () => {}) {

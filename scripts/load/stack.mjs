@@ -3,12 +3,12 @@
 // with the fixture config, catalog and personas in KV. `visitors` is the traffic mix: every
 // persona (its cookies as the demo's persona switch sets them), new visitors, visitors sending
 // GPC, and a crawler.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import http from "node:http";
 import { Miniflare } from "miniflare";
 import { INSPECTED, connectInspector } from "./inspector.mjs";
-import { kvEntries, personas } from "../fixtures.mjs";
+import { ROOT, kvEntries, personas } from "../fixtures.mjs";
 import { migrate, workerOptions } from "../miniflare.mjs";
 
 export const BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36";
@@ -43,22 +43,56 @@ export function cpuMs(pid) {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
 
-const PASS_THROUGH = `export default {
+export const PASS_THROUGH = `export default {
   async fetch(request, env) {
     const url = new URL(request.url);
     return fetch(env.ORIGIN + url.pathname + url.search, { headers: request.headers });
   },
 };`;
 
-/** A JavaScript pass-through worker in its own workerd, in front of `origin`: the baseline a
- *  soak compares Tailor's memory and latency with. `inspect` opens its V8 heap to
- *  `inspector()` (see inspector.mjs). */
-export async function startPassThrough(origin, { inspect = false } = {}) {
+/** A JavaScript worker making `edits` (a rewrite plan's edits) with the runtime's HTMLRewriter:
+ *  the benchmark's anchor, and a soak baseline that rewrites as Tailor does. */
+export const anchorScript = (edits) => `const EDITS = ${JSON.stringify(edits)};
+function apply(el, edit) {
+  const html = { html: true };
+  switch (edit.action) {
+    case "setInnerContent": return el.setInnerContent(edit.html, html);
+    case "replace": return el.replace(edit.html, html);
+    case "remove": return el.remove();
+    case "before": return el.before(edit.html, html);
+    case "after": return el.after(edit.html, html);
+    case "prepend": return el.prepend(edit.html, html);
+    case "append": return el.append(edit.html, html);
+    case "setAttribute": return el.setAttribute(edit.name, edit.value);
+    case "removeAttribute": return el.removeAttribute(edit.name);
+    case "addClass": { const c = el.getAttribute("class") ?? ""; return el.setAttribute("class", (c + " " + edit.class).trim()); }
+    case "removeClass": { const c = (el.getAttribute("class") ?? "").split(/\\s+/).filter((x) => x && x !== edit.class); return el.setAttribute("class", c.join(" ")); }
+  }
+}
+export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    const response = await fetch(env.ORIGIN + url.pathname + url.search, { headers: request.headers });
+    let rewriter = new HTMLRewriter();
+    for (const edit of EDITS) rewriter = rewriter.on(edit.selector, { element: (el) => apply(el, edit) });
+    return rewriter.transform(response);
+  },
+};`;
+
+/** The rewrite plan Tailor makes for the VIP persona on the home page (`examples/plan.rs`). */
+export function vipPlan() {
+  return JSON.parse(execFileSync("cargo", ["run", "-q", "--example", "plan", "--", "vip", "/"], { cwd: ROOT, encoding: "utf8" }));
+}
+
+/** A JavaScript worker in its own workerd, in front of `origin`: the baseline a soak compares
+ *  Tailor's memory and latency with; `script` is the pass-through unless given (e.g. the
+ *  anchor). `inspect` opens its V8 heap to `inspector()` (see inspector.mjs). */
+export async function startPassThrough(origin, { inspect = false, script = PASS_THROUGH } = {}) {
   const before = workerdPids();
   const mf = new Miniflare({
     ...(inspect ? INSPECTED : {}),
     modules: true,
-    script: PASS_THROUGH,
+    script,
     compatibilityDate: "2026-04-20",
     bindings: { ORIGIN: origin },
     host: "127.0.0.1",
