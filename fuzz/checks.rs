@@ -176,24 +176,49 @@ pub fn opened_tags(html: &str) -> Vec<String> {
             continue;
         };
         names.push(name);
-        // Skip the rest of the tag, quoted values included.
-        let mut quote = None;
-        let end = rest.char_indices().find(|&(_, c)| match quote {
-            Some(q) => {
-                if c == q {
-                    quote = None;
-                }
-                false
-            }
-            None if c == '"' || c == '\'' => {
-                quote = Some(c);
-                false
-            }
-            None => c == '>',
-        });
-        rest = end.map_or("", |(i, _)| &rest[i + 1..]);
+        rest = tag_end(rest).map_or("", |end| &rest[end + 1..]);
     }
     names
+}
+
+/// Where the tag whose name starts `tag` ends (its `>`), read as HTML's tokenizer reads
+/// attributes: a quote opens a value only right after `=`; elsewhere (`<p ="x">`, `a=b"c`) it
+/// is part of a name or an unquoted value.
+fn tag_end(tag: &str) -> Option<usize> {
+    #[derive(Clone, Copy)]
+    enum State {
+        Name,
+        BeforeAttribute,
+        Attribute,
+        AfterAttribute,
+        BeforeValue,
+        Quoted(char),
+        Unquoted,
+    }
+    let mut state = State::Name;
+    for (at, c) in tag.char_indices() {
+        let space = c.is_ascii_whitespace();
+        state = match state {
+            _ if c == '>' && !matches!(state, State::Quoted(_)) => return Some(at),
+            State::Name | State::Unquoted if space => State::BeforeAttribute,
+            State::Name | State::Unquoted => state,
+            State::BeforeAttribute if space || c == '/' => State::BeforeAttribute,
+            // NOTE: `=` here starts an attribute's name (a parse error browsers recover from).
+            State::BeforeAttribute => State::Attribute,
+            State::Attribute if space => State::AfterAttribute,
+            State::Attribute | State::AfterAttribute if c == '/' => State::BeforeAttribute,
+            State::Attribute | State::AfterAttribute if c == '=' => State::BeforeValue,
+            State::Attribute => State::Attribute,
+            State::AfterAttribute if space => State::AfterAttribute,
+            State::AfterAttribute => State::Attribute,
+            State::BeforeValue if space => State::BeforeValue,
+            State::BeforeValue if c == '"' || c == '\'' => State::Quoted(c),
+            State::BeforeValue => State::Unquoted,
+            State::Quoted(q) if c == q => State::BeforeAttribute,
+            State::Quoted(_) => state,
+        };
+    }
+    None
 }
 
 /// `<template> 0 <context JSON>` (context not JSON: every variable the template names is that

@@ -52,6 +52,12 @@ fn tag_names_are_what_opens_or_closes() {
         checks::opened_tags("<p a=\"</x>\" b='<y'>t</P><!-- <z> --> a < b <br/>"),
         ["p", "p", "br"]
     );
+    // A quote opens a value only after `=`: here `="x` is an attribute's name, and `</q` is
+    // inside the quoted value of `b`.
+    assert_eq!(
+        checks::opened_tags("<p =\"x b=\"</q\" c=d\"e>t</p>"),
+        ["p", "p"]
+    );
 }
 
 proptest! {
