@@ -201,6 +201,8 @@ fn tag_end(tag: &str) -> Option<usize> {
         state = match state {
             _ if c == '>' && !matches!(state, State::Quoted(_)) => return Some(at),
             State::Name | State::Unquoted if space => State::BeforeAttribute,
+            // NOTE: `<a/b="x">`: a `/` ends the name; what follows is read as attributes.
+            State::Name if c == '/' => State::BeforeAttribute,
             State::Name | State::Unquoted => state,
             State::BeforeAttribute if space || c == '/' => State::BeforeAttribute,
             // NOTE: `=` here starts an attribute's name (a parse error browsers recover from).

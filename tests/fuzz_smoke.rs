@@ -58,6 +58,11 @@ fn tag_names_are_what_opens_or_closes() {
         checks::opened_tags("<p =\"x b=\"</q\" c=d\"e>t</p>"),
         ["p", "p"]
     );
+    // A `/` ends a tag's name: `b="…"` after it is an attribute with a quoted value.
+    assert_eq!(
+        checks::opened_tags("<i'x\"4/b=\">\"</q\">t</i>"),
+        ["i", "i"]
+    );
 }
 
 proptest! {
