@@ -437,7 +437,7 @@ pub fn preview(data: &[u8]) {
         .take(8)
         .fold(1u64, |n, &b| n.wrapping_mul(257).wrapping_add(u64::from(b)))
         .max(1);
-    let built = Preview {
+    let mut built = Preview {
         segments: first.split(',').map(str::to_string).collect(),
         // NOTE: one entry per experiment key, as `read_request` builds them.
         variants: second
@@ -448,6 +448,8 @@ pub fn preview(data: &[u8]) {
             .collect(),
         expires_at_ms,
     };
+    // NOTE: in key order, as `read_request` (a JSON object's keys) and the token give them.
+    built.variants.sort();
     let token = built.sign(&keys);
     assert_eq!(
         Preview::verify(&token, &keys, 0),
