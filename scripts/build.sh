@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Builds the Worker (build/worker/shim.mjs + build/index_bg.wasm) with worker-build, offline:
-# every tool it would otherwise download comes from scripts/setup.sh's installs.
+# Builds the two Workers with worker-build, offline (every tool it would otherwise download
+# comes from scripts/setup.sh's installs):
+#   page   → build/        (build/worker/shim.mjs + build/index_bg.wasm): the storefront's path
+#   admin  → build-admin/  (--features admin-worker): /__tailor/ routes, Queue consumers, cron
+# Usage: scripts/build.sh [page|admin|both]   (default: both)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,14 +15,30 @@ fi
 export WASM_BINDGEN_BIN
 export ESBUILD_BIN="$PWD/node_modules/.bin/esbuild"
 
-worker-build --release
+build() {
+  local name=$1 out=$2
+  shift 2
+  worker-build --release --out-dir "$out" "$@"
+  # Size pass: -Os, and drop the names and producers sections (~57 KiB of the raw size).
+  # wasm-bindgen's catch wrappers use Wasm exception handling (try_table): enable it.
+  node_modules/.bin/wasm-opt "$out/index_bg.wasm" -Os --enable-exception-handling \
+    --strip-debug --strip-producers \
+    -o "$out/index_bg.wasm"
+  local raw gzipped
+  raw=$(stat -c %s "$out/index_bg.wasm")
+  gzipped=$(gzip -9 -c "$out/index_bg.wasm" | wc -c)
+  echo "tailor: $name Worker: $out/index_bg.wasm is $((raw / 1024)) KiB raw ($raw bytes), $((gzipped / 1024)) KiB gzip ($gzipped bytes)"
+}
 
-# Size pass: -Os, and drop the names and producers sections (~57 KiB of the raw size).
-# wasm-bindgen's catch wrappers use Wasm exception handling (try_table): enable it.
-node_modules/.bin/wasm-opt build/index_bg.wasm -Os --enable-exception-handling \
-  --strip-debug --strip-producers \
-  -o build/index_bg.wasm
-
-raw=$(stat -c %s build/index_bg.wasm)
-gzipped=$(gzip -9 -c build/index_bg.wasm | wc -c)
-echo "tailor: build/index_bg.wasm is $((raw / 1024)) KiB raw ($raw bytes), $((gzipped / 1024)) KiB gzip ($gzipped bytes)"
+case "${1:-both}" in
+  page) build page build ;;
+  admin) build admin build-admin -- --features admin-worker ;;
+  both)
+    build page build
+    build admin build-admin -- --features admin-worker
+    ;;
+  *)
+    echo "usage: scripts/build.sh [page|admin|both]" >&2
+    exit 2
+    ;;
+esac

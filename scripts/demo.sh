@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The demo: installs what is missing, seeds local KV with the fixture config and personas,
-# and starts `wrangler dev` with the embedded demo storefront as the origin.
+# and starts `wrangler dev` (the page and admin Workers) with the embedded demo storefront as
+# the origin.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false WRANGLER_HIDE_BANNER=true
@@ -9,7 +10,7 @@ PORT="${PORT:-8787}"
 bash scripts/setup.sh
 node scripts/seed.mjs
 # The event store (local D1) and the admin token for the report routes.
-node_modules/.bin/wrangler d1 migrations apply TAILOR_DB --local < /dev/null > /dev/null
+node_modules/.bin/wrangler d1 migrations apply TAILOR_DB --local -c wrangler.admin.toml < /dev/null > /dev/null
 # NOTE: a .dev.vars from an older checkout gets the secrets it lacks, never loses its own.
 touch .dev.vars
 while IFS= read -r line; do
@@ -31,4 +32,6 @@ console.log(`\nA new config version (validated first; tailor history / tailor ro
 console.log("\nStarting wrangler dev (it builds the Wasm first; Ctrl+C stops it)...\n");
 ' "$PORT"
 
-exec node_modules/.bin/wrangler dev --ip 127.0.0.1 --port "$PORT"
+# Both Workers in one process: the page Worker (the first config, the one that listens) and the
+# admin Worker it forwards /__tailor/ to.
+exec node_modules/.bin/wrangler dev -c wrangler.toml -c wrangler.admin.toml --ip 127.0.0.1 --port "$PORT"

@@ -127,12 +127,8 @@ export async function startStack({ events = true, inspect = false } = {}) {
       TAILOR_ID_KEY: "load-test-visitor-id-key-0123456789abcdef",
       TAILOR_ADMIN_TOKEN: ADMIN_TOKEN,
     },
+    events,
   });
-  if (!events) {
-    delete options.queueProducers;
-    delete options.queueConsumers;
-    delete options.d1Databases;
-  }
   // NOTE: workerd's output must be drained: an unread pipe fills up and then blocks workerd on
   // its next log line (with events off, every page view logs the dropped events).
   const mf = new Miniflare({

@@ -1,15 +1,17 @@
-//! Our routes under `/__tailor/`: conversions in, reports and the audit out, profiles read
-//! and erased (all behind the `TAILOR_ADMIN_TOKEN` bearer token); store webhooks (behind their
-//! signatures); the shopper's opt-out and visitor token. None is ever personalized or cached.
+//! The admin Worker's routes under `/__tailor/`: conversions in, reports and the audit out,
+//! profiles read and erased, config versions and preview links (all behind the
+//! `TAILOR_ADMIN_TOKEN` bearer token); store webhooks (behind their signatures); the shopper's
+//! opt-out and visitor token; the demo's persona switch. None is ever personalized or cached.
 
 use serde_json::json;
 use wasm_bindgen::JsValue;
 use web_sys::{Headers, Request, Response, ResponseInit};
 use worker::{console_error, Context, Env};
 
-use super::events::{self, query};
-use super::settings::{secret, Settings};
-use super::{preview_link, privacy, profiles, store, versions};
+use super::event_store::query;
+use super::events;
+use super::settings::{secret, Settings, ADMIN_TOKEN};
+use super::{demo, facts, preview_link, privacy, profiles, store, versions};
 use crate::admin::{admin_route, check_token, Access, AdminRoute, Guard};
 use crate::audit::day_of;
 use crate::events::{
@@ -19,11 +21,21 @@ use crate::events::{
 use crate::report::{audit_report, audit_report_html, experiment_report, experiment_report_html};
 use crate::request::RequestFacts;
 
-/// The secret holding the admin token.
-pub const TOKEN_BINDING: &str = "TAILOR_ADMIN_TOKEN";
+/// Answers a request the page Worker forwarded (anything under `/__tailor/`).
+pub async fn handle(request: Request, env: Env, ctx: Context) -> Response {
+    let settings = Settings::from_env(&env);
+    let facts = facts::extract(&request, js_sys::Date::now());
+    if let Some(response) = route(&request, &env, &ctx, &settings, &facts).await {
+        return response;
+    }
+    match facts.path().strip_prefix(demo::PERSONA_PATH) {
+        Some(name) if settings.demo => demo::switch_persona(&env, &settings, &facts, name).await,
+        _ => reply(404, &json!({"error": "no such route"})),
+    }
+}
 
-/// Answers one of our routes, or `None` when the path is the storefront's.
-pub async fn route(
+/// Answers one of our routes, or `None` for the persona switch (not an admin route).
+async fn route(
     request: &Request,
     env: &Env,
     ctx: &Context,
@@ -34,7 +46,7 @@ pub async fn route(
     let header = |name: &str| headers.get(name).ok().flatten();
     let route = admin_route(&request.method(), facts.path(), header("accept").as_deref())?;
     if route.guard() == Guard::AdminToken {
-        let token = secret(env, TOKEN_BINDING);
+        let token = secret(env, ADMIN_TOKEN);
         match check_token(header("authorization").as_deref(), token.as_deref()) {
             Access::Disabled => {
                 return Some(reply(
@@ -66,10 +78,13 @@ pub async fn route(
         }
         AdminRoute::OptIn => privacy::set_opt_out(request, env, ctx, settings, facts, false).await,
         AdminRoute::VisitorToken => privacy::visitor_token(env, ctx, settings, facts).await,
-        AdminRoute::Health => health(),
         AdminRoute::PreviewLink => preview_link::create_link(request, env, settings, facts).await,
         AdminRoute::Config(route) => versions::route(request, env, facts, route).await,
-        AdminRoute::Unknown => reply(404, &json!({"error": "no such admin route"})),
+        // NOTE: the page Worker answers the health route itself (its isolate is the one a soak
+        // samples), so it never arrives here.
+        AdminRoute::Health | AdminRoute::Unknown => {
+            reply(404, &json!({"error": "no such admin route"}))
+        }
     })
 }
 
@@ -129,20 +144,6 @@ async fn audit(env: &Env, settings: &Settings, as_json: bool, now_ms: f64) -> Re
     } else {
         html(&audit_report_html(&audit))
     }
-}
-
-/// The isolate's state: the config it holds and its Wasm linear memory, which only grows; a
-/// soak test samples it to see that page views leak nothing.
-fn health() -> Response {
-    let pages = core::arch::wasm32::memory_size::<0>();
-    let config = store::last_config();
-    reply(
-        200,
-        &json!({
-            "wasmMemoryBytes": pages * 65_536,
-            "configVersion": config.as_ref().map(|c| c.version.clone()),
-        }),
-    )
 }
 
 fn unavailable(reason: &str) -> Response {

@@ -4,7 +4,7 @@
 use serde_json::{json, Map, Value};
 use worker::{console_error, console_log, Env};
 
-use super::events::query;
+use super::event_store::query;
 use super::settings::Settings;
 use super::store;
 use crate::assignment::BANDIT_WEIGHTS_KEY;

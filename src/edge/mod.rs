@@ -1,279 +1,91 @@
 //! The edge shell: the only code that touches the Workers runtime.
 //!
-//! For each request it extracts the facts, starts the origin fetch, the config load (cached
-//! per isolate) and the profile read together, asks the core to decide, and hands the origin's
-//! body stream to the runtime's `HTMLRewriter` with the plan. Every failure serves the
-//! origin's response unchanged.
+//! Two Workers are built from it (scripts/build.sh):
+//! - **the page Worker** (the default build, [`page`]) stands in front of the storefront. For
+//!   each request it extracts the facts, starts the origin fetch, the config load (cached per
+//!   isolate) and the profile read together, asks the core to decide, and hands the origin's
+//!   body stream to the runtime's `HTMLRewriter` with the plan. Every failure serves the
+//!   origin's response unchanged. Requests under `/__tailor/` go to the admin Worker as they
+//!   came, over the `TAILOR_ADMIN` service binding.
+//! - **the admin Worker** (`--features admin-worker`, [`admin`]) answers `/__tailor/`: the
+//!   admin API, store webhooks, the shopper's opt-out, the demo's persona switch; and it
+//!   consumes the event and profile Queues and runs the bandit's cron.
+//!
+//! Keeping them apart keeps the page Worker's Wasm to the page path: every isolate that serves
+//! pages downloads, compiles and instantiates only that (about 30% less code).
 
+#[cfg(feature = "admin-worker")]
 mod admin;
+#[cfg(feature = "admin-worker")]
 mod bandit;
+#[cfg(feature = "admin-worker")]
 mod demo;
+#[cfg(feature = "admin-worker")]
+mod event_store;
 mod events;
 mod facts;
 mod html_rewriter;
+#[cfg(not(feature = "admin-worker"))]
 mod origin;
+#[cfg(not(feature = "admin-worker"))]
+mod page;
+#[cfg(feature = "admin-worker")]
 mod preview_link;
+#[cfg(feature = "admin-worker")]
 mod privacy;
+#[cfg(feature = "admin-worker")]
 mod profiles;
 mod settings;
 mod store;
+#[cfg(feature = "admin-worker")]
 mod versions;
 
-use std::rc::Rc;
+use web_sys::{Request, Response};
+use worker::{console_warn, event, Context, Env};
 
-use futures_util::future::{join, join3};
-use wasm_bindgen::JsValue;
-use web_sys::{Headers, Request, Response, ResponseInit};
-use worker::{
-    console_error, console_log, console_warn, event, Context, Env, MessageBatch, ScheduleContext,
-    ScheduledEvent,
-};
-
-use crate::assignment::Route;
 use crate::config::Config;
-use crate::content::Catalog;
-use crate::decision::{decide, DecideOptions, Decision};
-use crate::events::page_events;
-use crate::preview::{self, debug_summary, Preview};
 use crate::request::RequestFacts;
-use crate::response::{
-    check_origin_response, check_request, header_changes, likely_page, redirect_headers,
-    server_timing, Timings,
-};
-use crate::visitor::{Profile, Visitor, VISITOR_ID_BYTES};
-use settings::{rotating_secret, Settings, IDENTITY_SECRET};
+use crate::visitor::{Visitor, VISITOR_ID_BYTES};
+use settings::{rotating_secret, IDENTITY_SECRET};
 
 /// Name of the Workers KV binding holding config and profiles.
 pub const KV_BINDING: &str = "TAILOR_KV";
 
+/// The page Worker: every storefront request.
+#[cfg(not(feature = "admin-worker"))]
 #[event(fetch)]
 async fn fetch(request: Request, env: Env, ctx: Context) -> worker::Result<Response> {
-    Ok(handle(request, env, ctx).await)
+    Ok(page::handle(request, env, ctx).await)
 }
 
-/// The Queue consumers: events into D1, profile updates into KV.
+/// The admin Worker: requests under `/__tailor/`, forwarded by the page Worker.
+#[cfg(feature = "admin-worker")]
+#[event(fetch)]
+async fn fetch(request: Request, env: Env, ctx: Context) -> worker::Result<Response> {
+    Ok(admin::handle(request, env, ctx).await)
+}
+
+/// The Queue consumers (admin Worker): events into D1, profile updates into KV.
+#[cfg(feature = "admin-worker")]
 #[event(queue)]
-async fn queue(batch: MessageBatch<JsValue>, env: Env, _ctx: Context) -> worker::Result<()> {
+async fn queue(
+    batch: worker::MessageBatch<wasm_bindgen::JsValue>,
+    env: Env,
+    _ctx: Context,
+) -> worker::Result<()> {
     if batch.queue() == profiles::QUEUE_NAME {
         profiles::consume(batch, env).await;
     } else {
-        events::consume(batch, env).await;
+        event_store::consume(batch, env).await;
     }
     Ok(())
 }
 
-/// The Cron Trigger: bandit experiments get new weights.
+/// The Cron Trigger (admin Worker): bandit experiments get new weights.
+#[cfg(feature = "admin-worker")]
 #[event(scheduled)]
-async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
     bandit::reallocate(&env, js_sys::Date::now()).await;
-}
-
-async fn handle(request: Request, env: Env, ctx: Context) -> Response {
-    let settings = Settings::from_env(&env);
-    let facts = facts::extract(&request, js_sys::Date::now());
-    let headers = request.headers();
-    let header = |name: &str| headers.get(name).ok().flatten();
-    // NOTE: only a browser navigation (which asks for HTML) that is not personalized is worth a
-    // log line; assets pass through silently.
-    let wants_page = header("accept").is_some_and(|accept| accept.contains("text/html"));
-
-    if let Some(response) = admin::route(&request, &env, &ctx, &settings, &facts).await {
-        return response;
-    }
-    if settings.demo {
-        if let Some(name) = facts.path().strip_prefix(demo::PERSONA_PATH) {
-            return demo::switch_persona(&env, &settings, &facts, name).await;
-        }
-    }
-
-    if let Err(reason) = check_request(
-        &facts.method,
-        header("upgrade").as_deref(),
-        header("range").as_deref(),
-    ) {
-        if wants_page {
-            console_log!("tailor: pass-through ({}) {}", reason.label(), facts.path());
-        }
-        return pass_through(&env, &settings, &request).await;
-    }
-
-    let mut fresh = [0u8; VISITOR_ID_BYTES];
-    if let Err(e) = getrandom::fill(&mut fresh) {
-        console_error!("tailor: no randomness ({e}): serving the origin unchanged");
-        return pass_through(&env, &settings, &request).await;
-    }
-    // NOTE: consent decides whether the visitor's cookies may even be read, so the consent
-    // policy (the config's) comes first. A warm isolate has it in memory; a cold one loads
-    // the config before anything else.
-    let started = js_sys::Date::now();
-    let mut timings = Timings {
-        config_cached: store::config_is_fresh(&settings, started),
-        ..Timings::default()
-    };
-    let known_config = match store::last_config() {
-        Some(config) => Some(config),
-        None => store::config(&env, &settings, js_sys::Date::now()).await,
-    };
-    let mut visitor = identify(&env, &facts, known_config.as_deref(), fresh);
-    let preview_state = preview::from_request(&facts, || settings::id_keys(&env));
-    if let Some(rejected) = &preview_state.rejected {
-        console_warn!("tailor: preview ignored: {rejected}");
-    }
-    let preview = preview_state.preview.as_ref();
-    let accept = header("accept");
-    let page_like = likely_page(facts.path(), accept.as_deref());
-
-    // NOTE: the waits overlap; a warm isolate has the config cached, so the profile is the
-    // only KV read, and new or anonymous visitors (no profile to read) make none. Assets
-    // (images, styles) make none either: their profile read would only be thrown away.
-    let profile_key = visitor.profile_key().filter(|_| page_like);
-    let profile_read = async {
-        match &profile_key {
-            Some(key) => Some(timed(store::profile(&env, &settings, key)).await),
-            None => None,
-        }
-    };
-    let config_read = timed(store::config(&env, &settings, js_sys::Date::now()));
-
-    // A split-URL experiment decides which page to fetch, so on the pages it targets (known
-    // from the config this isolate already holds) the decision comes before the origin fetch.
-    let routes_here = page_like && store::last_config().is_some_and(|c| c.routes(&facts.url));
-    let (origin, config, profile, early) = if routes_here {
-        let ((config, config_at), profile) = join(config_read, profile_read).await;
-        timings.config_ms = elapsed(started, config_at);
-        let profile = profile.map(|(profile, at)| {
-            timings.profile_ms = Some(elapsed(started, at));
-            profile
-        });
-        let profile = withdraw_if_opted_out(profile.flatten(), &mut visitor, fresh);
-        let early = match &config {
-            Some(config) => {
-                let catalog = catalog_for(&env, &settings, config).await;
-                let options = DecideOptions {
-                    routable: true,
-                    preview,
-                };
-                let decide_started = js_sys::Date::now();
-                let decision = decide(
-                    config,
-                    &facts,
-                    &visitor,
-                    profile.as_ref(),
-                    catalog.as_deref(),
-                    options,
-                );
-                timings.decide_ms = elapsed(decide_started, js_sys::Date::now());
-                Some(decision)
-            }
-            None => None,
-        };
-        let origin = match early.as_ref().map(|d| (d, &d.route)) {
-            Some((decision, Some(Route::Redirect(location)))) => {
-                send_events(&env, &ctx, &facts, &visitor, decision);
-                return redirect(location, decision, &preview_state.set_cookie);
-            }
-            Some((_, Some(Route::OriginPath(path)))) => {
-                match origin::fetch_path(&env, &settings, &request, path).await {
-                    Ok(response) if response.status() == 200 => Ok(response),
-                    // NOTE: a variation's page that is missing or failing must not cost the
-                    // shopper their page: serve the one they asked for.
-                    failed => {
-                        let status = failed.map_or_else(|e| e, |r| r.status().to_string());
-                        console_error!(
-                            "tailor: split-URL page {path} answered {status}: serving {} instead",
-                            facts.path()
-                        );
-                        origin::fetch(&env, &settings, &request).await
-                    }
-                }
-            }
-            _ => origin::fetch(&env, &settings, &request).await,
-        };
-        timings.origin_ms = elapsed(started, js_sys::Date::now());
-        (origin, config, Some(profile), early)
-    } else {
-        let ((origin, origin_at), (config, config_at), profile) = join3(
-            timed(origin::fetch(&env, &settings, &request)),
-            config_read,
-            profile_read,
-        )
-        .await;
-        timings.origin_ms = elapsed(started, origin_at);
-        timings.config_ms = elapsed(started, config_at);
-        let profile = profile.map(|(profile, at)| {
-            timings.profile_ms = Some(elapsed(started, at));
-            profile
-        });
-        (origin, config, profile, None)
-    };
-
-    let origin = match origin {
-        Ok(response) => response,
-        Err(reason) => return origin_unreachable(&reason),
-    };
-    let origin_headers = origin.headers();
-    let origin_header = |name: &str| origin_headers.get(name).ok().flatten();
-    let content_type = origin_header("content-type");
-    if let Err(reason) = check_origin_response(
-        origin.status(),
-        content_type.as_deref(),
-        origin_header("content-range").as_deref(),
-    ) {
-        if wants_page {
-            console_log!("tailor: pass-through ({}) {}", reason.label(), facts.path());
-        }
-        return origin;
-    }
-    let Some(config) = config else {
-        return origin;
-    };
-    let decision = match early {
-        Some(decision) => decision,
-        None => {
-            let profile = match (profile, visitor.profile_key()) {
-                (Some(read), _) => read,
-                // An HTML page that did not look like one: read the profile now.
-                (None, Some(key)) => store::profile(&env, &settings, &key).await,
-                (None, None) => None,
-            };
-            let profile = withdraw_if_opted_out(profile, &mut visitor, fresh);
-            let catalog = catalog_for(&env, &settings, &config).await;
-            let decide_started = js_sys::Date::now();
-            let decision = decide(
-                &config,
-                &facts,
-                &visitor,
-                profile.as_ref(),
-                catalog.as_deref(),
-                DecideOptions {
-                    preview,
-                    ..DecideOptions::default()
-                },
-            );
-            timings.decide_ms = elapsed(decide_started, js_sys::Date::now());
-            decision
-        }
-    };
-    send_events(&env, &ctx, &facts, &visitor, &decision);
-    let mut decision = decision;
-    decision
-        .response
-        .set_cookies
-        .extend(preview_state.set_cookie.clone());
-    let is_head = facts.method.eq_ignore_ascii_case("HEAD");
-    respond(origin, decision, is_head, timings, preview)
-}
-
-/// Whole milliseconds from `from` to `to` (`Date.now()` readings).
-fn elapsed(from: f64, to: f64) -> u64 {
-    (to - from).max(0.0) as u64
-}
-
-/// A future's output with the time it completed (the clock only moves across I/O, so this is
-/// when its I/O finished).
-async fn timed<T>(future: impl std::future::Future<Output = T>) -> (T, f64) {
-    let value = future.await;
-    (value, js_sys::Date::now())
 }
 
 /// Who the visitor is, as far as consent and our keys allow: anonymous without consent or
@@ -296,150 +108,4 @@ pub(super) fn identify(
         console_warn!("tailor: {problem}: the visitor is not treated as logged in");
     }
     visitor
-}
-
-/// A profile marked opted-out is not used: the visitor becomes anonymous for this page view,
-/// and the browser is told to remember the choice.
-fn withdraw_if_opted_out(
-    profile: Option<Profile>,
-    visitor: &mut Visitor,
-    fresh: [u8; VISITOR_ID_BYTES],
-) -> Option<Profile> {
-    if profile.as_ref().is_some_and(Profile::opted_out) {
-        *visitor = Visitor::opted_out(fresh);
-        return None;
-    }
-    profile
-}
-
-/// Sends what this page view reports (exposures, the audit's daily record) off the page's
-/// path. Crawlers report nothing (the decision has no events for them).
-fn send_events(
-    env: &Env,
-    ctx: &Context,
-    facts: &RequestFacts,
-    visitor: &Visitor,
-    decision: &Decision,
-) {
-    let events = page_events(decision, visitor.id.as_str(), facts.now_ms);
-    events::send(env, ctx, events);
-}
-
-/// The catalog, when some content recommends products.
-async fn catalog_for(env: &Env, settings: &Settings, config: &Config) -> Option<Rc<Catalog>> {
-    if config.recommends() {
-        store::catalog(env, settings, js_sys::Date::now()).await
-    } else {
-        None
-    }
-}
-
-/// A split-URL test's redirect, with our cookies so the assignment sticks (and a preview's
-/// cookie, so a preview link to a split page keeps previewing after the redirect).
-fn redirect(location: &str, decision: &Decision, preview_cookie: &Option<String>) -> Response {
-    let built = (|| -> Result<Response, JsValue> {
-        let headers = Headers::new()?;
-        for (name, value) in redirect_headers(location, &decision.response) {
-            headers.append(name, &value)?;
-        }
-        if let Some(cookie) = preview_cookie {
-            headers.append("set-cookie", cookie)?;
-        }
-        let init = ResponseInit::new();
-        init.set_status(302);
-        init.set_headers(&headers);
-        Response::new_with_opt_str_and_init(None, &init)
-    })();
-    built.unwrap_or_else(|_| Response::error())
-}
-
-/// Builds the visitor's response from the origin's: rewritten as it streams when the plan
-/// has edits, with our headers, or the origin's response itself when nothing changes.
-fn respond(
-    origin: Response,
-    mut decision: Decision,
-    is_head: bool,
-    mut timings: Timings,
-    preview: Option<&Preview>,
-) -> Response {
-    let body_changes = !decision.plan.is_empty();
-    let rewrite_started = js_sys::Date::now();
-    let rewritten =
-        (body_changes && !is_head).then(|| html_rewriter::rewrite(&decision.plan, &origin));
-    timings.rewrite_ms = elapsed(rewrite_started, js_sys::Date::now());
-    decision.response.server_timing = Some(server_timing(&timings));
-    if let Some(preview) = preview {
-        let summary = debug_summary(&decision, preview);
-        let timing = decision
-            .response
-            .server_timing
-            .as_deref()
-            .unwrap_or_default();
-        decision.response.debug = Some(format!("{summary}; timings={timing}"));
-    }
-    let changes = header_changes(&decision.response, body_changes);
-    if changes.is_empty() {
-        return origin;
-    }
-    let source = if let Some(rewritten) = rewritten {
-        match rewritten {
-            Ok(rewritten) => rewritten,
-            Err(reason) => {
-                console_error!(
-                    "tailor: rewriter unavailable ({reason}): serving the origin unchanged"
-                );
-                return origin;
-            }
-        }
-    } else {
-        // A second handle on the same JS object (not `Response.clone()`, which tees the body).
-        Clone::clone(&origin)
-    };
-    let rebuilt = (|| -> Result<Response, JsValue> {
-        let headers = Headers::new_with_headers(&source.headers())?;
-        for name in &changes.remove {
-            headers.delete(name)?;
-        }
-        for (name, value) in &changes.set {
-            headers.set(name, value)?;
-        }
-        for (name, value) in &changes.append {
-            headers.append(name, value)?;
-        }
-        let init = ResponseInit::new();
-        init.set_status(source.status());
-        init.set_status_text(&source.status_text());
-        init.set_headers(&headers);
-        Response::new_with_opt_readable_stream_and_init(source.body().as_ref(), &init)
-    })();
-    match rebuilt {
-        Ok(response) => response,
-        Err(e) => {
-            console_error!(
-                "tailor: could not build the response ({}): serving the origin unchanged",
-                html_rewriter::describe(e)
-            );
-            origin
-        }
-    }
-}
-
-async fn pass_through(env: &Env, settings: &Settings, request: &Request) -> Response {
-    match origin::fetch(env, settings, request).await {
-        Ok(response) => response,
-        Err(reason) => origin_unreachable(&reason),
-    }
-}
-
-/// The origin could not be reached at all: there are no origin bytes to fall back to, so
-/// answer as a gateway does.
-fn origin_unreachable(reason: &str) -> Response {
-    console_error!("tailor: origin unreachable: {reason}");
-    let init = ResponseInit::new();
-    init.set_status(502);
-    Response::new_with_opt_str_and_init(
-        Some("Bad gateway: the storefront could not be reached."),
-        &init,
-    )
-    .unwrap_or_else(|_| Response::error())
 }

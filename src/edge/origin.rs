@@ -19,7 +19,7 @@ extern "C" {
     #[wasm_bindgen(js_name = fetch)]
     fn global_fetch(request: &Request) -> Promise;
 
-    /// A service binding such as `ASSETS`.
+    /// A service binding: `ASSETS`, or the admin Worker.
     type FetcherBinding;
 
     #[wasm_bindgen(method, catch, js_name = fetch)]
@@ -53,18 +53,25 @@ async fn fetch_once(env: &Env, settings: &Settings, request: &Request) -> Result
     let promise = match &settings.origin {
         Some(origin) => global_fetch(&origin_request(origin, request)?),
         None => {
-            let assets = Reflect::get(env, &ASSETS_BINDING.into())
-                .ok()
-                .filter(|b| !b.is_undefined())
-                .ok_or_else(|| {
-                    format!("neither ORIGIN nor the {ASSETS_BINDING} binding is configured")
-                })?;
-            assets
-                .unchecked_into::<FetcherBinding>()
-                .fetch(request)
-                .map_err(describe)?
+            return fetch_binding(env, ASSETS_BINDING, request)
+                .await
+                .map_err(|e| format!("ORIGIN is unset and the demo storefront failed: {e}"))
         }
     };
+    let response = JsFuture::from(promise).await.map_err(describe)?;
+    Ok(response.unchecked_into())
+}
+
+/// Sends `request` as it is to the service binding `name` (another Worker, or Static Assets).
+pub async fn fetch_binding(env: &Env, name: &str, request: &Request) -> Result<Response, String> {
+    let binding = Reflect::get(env, &name.into())
+        .ok()
+        .filter(|b| !b.is_undefined())
+        .ok_or_else(|| format!("there is no {name} binding"))?;
+    let promise = binding
+        .unchecked_into::<FetcherBinding>()
+        .fetch(request)
+        .map_err(describe)?;
     let response = JsFuture::from(promise).await.map_err(describe)?;
     Ok(response.unchecked_into())
 }

@@ -13,9 +13,9 @@ use worker::{
 };
 
 use super::admin::reply;
-use super::events;
 use super::settings::{self, rotating_secret, Settings, SHOPIFY_SECRET, WEBHOOK_SECRET};
 use super::store;
+use super::{event_store, events};
 use crate::admin::{Subject, WebhookSource};
 use crate::events::ERASE_VISITOR_SQL;
 use crate::profile_update::{
@@ -321,7 +321,7 @@ pub async fn erase(env: &Env, settings: &Settings, subject: &Subject, now_ms: u6
             &json!({"error": problem, "erased": true, "retry": true}),
         );
     }
-    let rows = match events::erase_visitors(env, ERASE_VISITOR_SQL, &visitor_ids).await {
+    let rows = match event_store::erase_visitors(env, ERASE_VISITOR_SQL, &visitor_ids).await {
         Ok(rows) => rows,
         Err(problem) => {
             console_error!("tailor: erasure: event rows not deleted: {problem}");

@@ -9,12 +9,14 @@ use crate::visitor::IdKeys;
 /// Deployment settings read from vars on every request (cheap: plain JS properties).
 pub struct Settings {
     /// The storefront to proxy (`ORIGIN`); `None` serves the embedded demo storefront.
+    #[cfg(not(feature = "admin-worker"))]
     pub origin: Option<String>,
     /// How long an isolate keeps a loaded config before reading KV again.
     pub config_ttl_ms: f64,
     /// How long a KV read may take before the page is served without it.
     pub kv_timeout: Duration,
-    /// Whether the demo's persona switch routes are on (`DEMO = "true"`).
+    /// Whether the demo's persona switch routes are on (`DEMO = "true"`; admin Worker).
+    #[cfg(feature = "admin-worker")]
     pub demo: bool,
 }
 
@@ -34,9 +36,11 @@ impl Settings {
                 .unwrap_or(default)
         };
         Self {
+            #[cfg(not(feature = "admin-worker"))]
             origin: var("ORIGIN").map(|o| o.trim().trim_end_matches('/').to_string()),
             config_ttl_ms: number("CONFIG_TTL_SECONDS", 30.0) * 1000.0,
             kv_timeout: Duration::from_millis(number("KV_TIMEOUT_MS", 500.0) as u64),
+            #[cfg(feature = "admin-worker")]
             demo: var("DEMO").is_some_and(|v| v == "true"),
         }
     }
@@ -61,14 +65,18 @@ pub fn rotating_secret(env: &Env, name: &str) -> Vec<Vec<u8>> {
         .collect()
 }
 
+/// The admin routes' bearer token (the page Worker checks it for its health route only).
+pub const ADMIN_TOKEN: &str = "TAILOR_ADMIN_TOKEN";
 /// The secret visitor ids are signed with.
 pub const ID_KEY: &str = "TAILOR_ID_KEY";
 /// The secret the storefront signs the identity cookie with.
 pub const IDENTITY_SECRET: &str = "TAILOR_IDENTITY_SECRET";
 /// Shopify's webhook signing secret (the app's API secret, or the one shown under
 /// Settings → Notifications → Webhooks).
+#[cfg(feature = "admin-worker")]
 pub const SHOPIFY_SECRET: &str = "SHOPIFY_WEBHOOK_SECRET";
 /// The secret generic store events are signed with.
+#[cfg(feature = "admin-worker")]
 pub const WEBHOOK_SECRET: &str = "TAILOR_WEBHOOK_SECRET";
 
 thread_local! {

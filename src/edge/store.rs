@@ -14,6 +14,7 @@ use super::settings::Settings;
 use crate::assignment::{self, BANDIT_WEIGHTS_KEY};
 use crate::config::{Config, CONFIG_KEY};
 use crate::content::{Catalog, CATALOG_KEY};
+#[cfg(not(feature = "admin-worker"))]
 use crate::visitor::Profile;
 
 /// A document as last loaded in this isolate; `None` means "missing or invalid" until the
@@ -186,6 +187,7 @@ async fn apply_bandit_weights(env: &Env, settings: &Settings, config: &mut Confi
 
 /// Whether this isolate holds a config loaded less than the TTL ago (the page view will not
 /// wait for KV).
+#[cfg(not(feature = "admin-worker"))]
 pub fn config_is_fresh(settings: &Settings, now_ms: f64) -> bool {
     CONFIG.with_borrow(|cached| {
         cached
@@ -196,6 +198,7 @@ pub fn config_is_fresh(settings: &Settings, now_ms: f64) -> bool {
 
 /// The config this isolate loaded last, fresh or not, without waiting: whether a page may need
 /// deciding before its origin fetch (a split-URL experiment).
+#[cfg(not(feature = "admin-worker"))]
 pub fn last_config() -> Option<Rc<Config>> {
     CONFIG.with_borrow(|cached| cached.as_ref().and_then(|c| c.value.clone()))
 }
@@ -208,6 +211,7 @@ pub fn forget_config() {
 
 /// The profile under `key` (the visitor's or the logged-in customer's), or `None` (none
 /// stored, unreadable, malformed or too slow: all logged except the first).
+#[cfg(not(feature = "admin-worker"))]
 pub async fn profile(env: &Env, settings: &Settings, key: &str) -> Option<Profile> {
     match read(env, key, settings.kv_timeout).await {
         Ok(None) => None,
@@ -243,7 +247,9 @@ pub async fn read(env: &Env, key: &str, timeout: Duration) -> Result<Option<Stri
     }
 }
 
-/// Writes a text value to the `TAILOR_KV` namespace, expiring after `ttl_secs` if given.
+/// Writes a text value to the `TAILOR_KV` namespace, expiring after `ttl_secs` if given
+/// (admin Worker: the page path never writes KV).
+#[cfg(feature = "admin-worker")]
 pub async fn put(env: &Env, key: &str, value: &str, ttl_secs: Option<u64>) -> Result<(), String> {
     let kv = namespace(env)?;
     let mut put = kv
@@ -258,6 +264,7 @@ pub async fn put(env: &Env, key: &str, value: &str, ttl_secs: Option<u64>) -> Re
 }
 
 /// Deletes a key from the `TAILOR_KV` namespace.
+#[cfg(feature = "admin-worker")]
 pub async fn delete(env: &Env, key: &str) -> Result<(), String> {
     namespace(env)?
         .delete(key)

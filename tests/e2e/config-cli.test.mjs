@@ -108,12 +108,9 @@ test("push twice, history, rollback: wrangler's local state holds every version,
     res.setHeader("content-type", "text/html; charset=utf-8");
     res.end("<!doctype html><html><body><h1>Welcome</h1></body></html>");
   });
-  const options = workerOptions({ origin, bindings: { DEMO: "false" } });
-  delete options.queueProducers;
-  delete options.queueConsumers;
-  delete options.d1Databases;
+  const options = workerOptions({ origin, bindings: { DEMO: "false" }, events: false });
   // NOTE: wrangler keeps local KV under <persist-to>/v3/kv, named by wrangler.toml's id.
-  options.kvNamespaces = { TAILOR_KV: "00000000000000000000000000000000" };
+  for (const worker of options.workers) worker.kvNamespaces = { TAILOR_KV: "00000000000000000000000000000000" };
   options.kvPersist = join(state, "v3", "kv");
   const mf = new Miniflare(options);
   try {

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import { ADMIN_TOKEN, CookieJar, request, startServer, startWorker, waitForLog } from "./harness.mjs";
+import { ADMIN_WORKER } from "../../scripts/miniflare.mjs";
 
 const PAGE = `<!doctype html><html><head><title>Shop</title></head><body>
 <h1>Welcome</h1><a class="cta" href="/shop">Shop now</a></body></html>`;
@@ -232,7 +233,7 @@ test("the bandit cron moves weight to the better arm and the worker uses it", as
     if (i < 40) statements.push(order.bind(`ob${i}`, `b${i}`));
   }
   await w.db.batch(statements);
-  const cron = await w.mf.getWorker();
+  const cron = await w.mf.getWorker(ADMIN_WORKER);
   await cron.scheduled({ cron: "*/30 * * * *" });
   const stored = JSON.parse(await w.kv.get("bandit-weights"));
   const weights = stored.bandit.weights;

@@ -5,7 +5,7 @@ import { createHmac } from "node:crypto";
 import http from "node:http";
 import { after } from "node:test";
 import { Miniflare } from "miniflare";
-import { migrate, workerOptions } from "../../scripts/miniflare.mjs";
+import { KV_NAMESPACE, migrate, workerOptions } from "../../scripts/miniflare.mjs";
 
 /** The admin token every test worker accepts (`Authorization: Bearer ...`). */
 export const ADMIN_TOKEN = "test-admin-token";
@@ -58,16 +58,18 @@ const FAULTY_KV = {
 /** Starts the worker in workerd. `kv` is [{ key, value }]; `bindings` override the vars;
  *  `faultyKv` ("hang" or "throw") replaces the KV namespace with a misbehaving one, "count"
  *  with one that logs every read (`kv-read <key>`);
- *  `asDeployed` takes the vars and the demo storefront (Static Assets) from wrangler.toml,
+ *  `asDeployed` takes the vars and the demo storefront (Static Assets) from the wrangler configs,
  *  exactly as `wrangler dev` runs it; `cf` mocks Cloudflare's `request.cf` object;
  *  `withoutEvents` leaves out the Queue and D1 bindings; `adminToken` is the admin routes'
- *  token ("" for none). The result's `db` is the D1 database, migrated. */
-export async function startWorker({ origin, kv = [], bindings = {}, faultyKv, asDeployed = false, cf = false, adminToken = ADMIN_TOKEN, withoutEvents = false } = {}) {
+ *  token ("" for none); `withoutAdmin` starts the page Worker alone, without its admin Worker
+ *  (and then without events). The result's `db` is the D1 database, migrated. */
+export async function startWorker({ origin, kv = [], bindings = {}, faultyKv, asDeployed = false, cf = false, adminToken = ADMIN_TOKEN, withoutEvents = false, withoutAdmin = false } = {}) {
   const logs = [];
   const options = workerOptions({
     origin,
     asDeployed,
     cf,
+    events: !(withoutEvents || withoutAdmin),
     // Every request re-reads the config, so tests can change it between requests.
     bindings: {
       CONFIG_TTL_SECONDS: "0",
@@ -78,39 +80,28 @@ export async function startWorker({ origin, kv = [], bindings = {}, faultyKv, as
       ...bindings,
     },
   });
-  if (withoutEvents) {
-    delete options.queueProducers;
-    delete options.queueConsumers;
-    delete options.d1Databases;
-  }
   options.handleRuntimeStdio = (stdout, stderr) => {
     stdout.on("data", (d) => logs.push(String(d)));
     stderr.on("data", (d) => logs.push(String(d)));
   };
-  let mfOptions = options;
-  if (faultyKv) {
-    delete options.kvNamespaces;
-    options.name = "tailor";
-    options.wrappedBindings = { TAILOR_KV: "faulty-kv" };
-    mfOptions = {
-      workers: [
-        options,
-        {
-          name: "faulty-kv",
-          modules: true,
-          script: FAULTY_KV[faultyKv],
-          ...(faultyKv === "count" ? { kvNamespaces: { INNER: "tailor-kv" } } : {}),
-        },
-      ],
-      host: options.host,
-      port: options.port,
-      handleRuntimeStdio: options.handleRuntimeStdio,
-    };
-    delete options.host;
-    delete options.port;
-    delete options.handleRuntimeStdio;
+  if (withoutAdmin) {
+    options.workers.pop();
+    delete options.workers[0].serviceBindings;
   }
-  const mf = new Miniflare(mfOptions);
+  if (faultyKv) {
+    // The page Worker's KV goes through the misbehaving wrapper; the admin Worker keeps the
+    // real namespace (the wrapper's INNER is that same namespace).
+    const [page] = options.workers;
+    delete page.kvNamespaces;
+    page.wrappedBindings = { TAILOR_KV: "faulty-kv" };
+    options.workers.push({
+      name: "faulty-kv",
+      modules: true,
+      script: FAULTY_KV[faultyKv],
+      ...(faultyKv === "count" ? { kvNamespaces: { INNER: KV_NAMESPACE } } : {}),
+    });
+  }
+  const mf = new Miniflare(options);
   const url = String(await mf.ready).replace(/\/$/, "");
   cleanups.push(() => mf.dispose());
   const namespace =
@@ -120,7 +111,7 @@ export async function startWorker({ origin, kv = [], bindings = {}, faultyKv, as
         ? null
         : await mf.getKVNamespace("TAILOR_KV");
   for (const { key, value } of kv) await namespace.put(key, value);
-  const db = withoutEvents ? null : await migrate(mf, faultyKv ? "tailor" : undefined);
+  const db = withoutEvents || withoutAdmin ? null : await migrate(mf);
   return { mf, url, kv: namespace, db, logs: () => logs.join("") };
 }
 
