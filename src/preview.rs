@@ -30,7 +30,7 @@ pub const DEFAULT_TTL_SECS: u64 = 60 * 60;
 /// A preview link never lives longer than a week.
 pub const MAX_TTL_SECS: u64 = 7 * 24 * 60 * 60;
 /// Longer tokens are not ours: rejected before any decoding.
-const MAX_TOKEN_BYTES: usize = 2048;
+pub const MAX_TOKEN_BYTES: usize = 2048;
 /// Keeps preview signatures apart from visitor-id signatures under the same key.
 const SIGNING_CONTEXT: &[u8] = b"tailor:preview:";
 
@@ -77,12 +77,19 @@ impl Preview {
     /// The token for this preview: `<payload>.<tag>`, both base64url, so it is safe in a URL
     /// and a cookie as is.
     pub fn sign(&self, keys: &IdKeys) -> String {
+        keys.sign_message(SIGNING_CONTEXT, &self.message())
+    }
+
+    /// The signed part of the token: the preview as JSON, base64url.
+    fn message(&self) -> String {
         let payload =
             json!({"s": self.segments, "v": self.variants_json(), "e": self.expires_at_ms});
-        keys.sign_message(
-            SIGNING_CONTEXT,
-            &base64url_encode(payload.to_string().as_bytes()),
-        )
+        base64url_encode(payload.to_string().as_bytes())
+    }
+
+    /// The length of this preview's token, whatever the key.
+    pub fn token_len(&self) -> usize {
+        IdKeys::signed_len(self.message().len())
     }
 
     /// The preview a token grants at `now_ms`, if we signed it and it has not expired.
@@ -337,17 +344,26 @@ pub fn read_request(
         }
     };
     reader.finish(&mut errors);
+    let preview = Preview {
+        segments,
+        variants,
+        expires_at_ms: now_ms.saturating_add(ttl_secs * 1000),
+    };
+    // NOTE: a token longer than the worker accepts would give a link that silently previews
+    // nothing (found by the preview fuzzer with long experiment keys).
+    if errors.is_empty() && preview.token_len() > MAX_TOKEN_BYTES {
+        errors.push(ConfigError::new(
+            "",
+            format!(
+                "this preview would need a {}-byte token, and links carry at most {MAX_TOKEN_BYTES}: force fewer segments or experiments",
+                preview.token_len()
+            ),
+        ));
+    }
     if !errors.is_empty() {
         return Err(errors);
     }
-    Ok(PreviewRequest {
-        preview: Preview {
-            segments,
-            variants,
-            expires_at_ms: now_ms.saturating_add(ttl_secs * 1000),
-        },
-        path,
-    })
+    Ok(PreviewRequest { preview, path })
 }
 
 /// The link that opens `path` with `token` on the site `site_url` is on (the admin request's
@@ -560,6 +576,31 @@ mod tests {
             assert!(joined.contains(expected), "{expected:?} not in:\n{joined}");
         }
         assert_eq!(errors.len(), 7, "{joined}");
+    }
+
+    #[test]
+    fn a_preview_too_big_for_a_link_is_refused_and_every_granted_one_verifies() {
+        // Ids are at most 64 characters, so it takes many segments to outgrow a link.
+        let ids: Vec<String> = (0..40)
+            .map(|i| format!("{i:02}-{}", "s".repeat(61)))
+            .collect();
+        let segments: Vec<Value> = ids.iter().map(|id| json!({"id": id, "when": {}})).collect();
+        let config = Config::parse(&json!({ "segments": segments }).to_string(), &|_| Ok(()))
+            .expect("valid config");
+        let errors = read_request(&json!({ "segments": ids }), &config, 0).expect_err("too big");
+        assert_eq!(errors.len(), 1);
+        assert!(
+            errors[0].to_string().contains("links carry at most 2048"),
+            "{}",
+            errors[0]
+        );
+        // Fewer fit, and the granted link verifies.
+        let granted = read_request(&json!({ "segments": ids[..15] }), &config, 0)
+            .expect("fits")
+            .preview;
+        let token = granted.sign(&test_keys());
+        assert_eq!(token.len(), granted.token_len());
+        assert_eq!(Preview::verify(&token, &test_keys(), 1), Ok(granted));
     }
 
     #[test]

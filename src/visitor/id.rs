@@ -148,6 +148,12 @@ impl IdKeys {
         format!("{message}.{}", base64url_encode(&tag))
     }
 
+    /// The length of what [`Self::sign_message`] makes of a message of `message_len` bytes
+    /// (the tag's length does not depend on the key).
+    pub fn signed_len(message_len: usize) -> usize {
+        message_len + 1 + (TAG_BYTES * 4).div_ceil(3)
+    }
+
     /// The message of a value [`Self::sign_message`] produced under either key, else `None`.
     pub fn verify_message<'a>(&self, context: &[u8], signed: &'a str) -> Option<&'a str> {
         let (message, given) = signed.rsplit_once('.')?;
