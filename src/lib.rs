@@ -20,6 +20,7 @@ pub mod events;
 pub mod experiment;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod explain;
+mod order;
 pub mod preview;
 pub mod privacy;
 pub mod profile_update;

@@ -8,6 +8,7 @@ use crate::condition::{Condition, SavedGroups};
 use crate::config::read::ObjectReader;
 use crate::config::ConfigError;
 use crate::content::{Schedule, StoreOffset};
+use crate::order::stable_order;
 
 /// A compiled segment definition.
 #[derive(Debug, Clone)]
@@ -124,15 +125,17 @@ pub fn forced_memberships(segments: &[Segment], ids: &[String]) -> Vec<Membershi
 }
 
 fn ranked<'a>(segments: impl Iterator<Item = &'a Segment>) -> Vec<Membership> {
-    let mut ranked: Vec<Membership> = segments
-        .map(|s| Membership {
-            segment: s.id.clone(),
-            priority: s.priority,
-        })
-        .collect();
+    let segments: Vec<&Segment> = segments.collect();
     // NOTE: a stable sort keeps config order among equal priorities.
-    ranked.sort_by_key(|m| std::cmp::Reverse(m.priority));
-    ranked
+    stable_order(segments.len(), &mut |a, b| {
+        segments[b].priority.cmp(&segments[a].priority)
+    })
+    .into_iter()
+    .map(|i| Membership {
+        segment: segments[i].id.clone(),
+        priority: segments[i].priority,
+    })
+    .collect()
 }
 
 #[cfg(test)]

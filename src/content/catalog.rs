@@ -7,6 +7,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::config::ConfigError;
+use crate::order::stable_order;
 use crate::visitor::timestamp::parse_rfc3339;
 
 /// The KV key of the catalog.
@@ -159,14 +160,12 @@ impl Catalog {
         }
         catalog.products = document.products;
         let products = &catalog.products;
-        let mut order: Vec<usize> = (0..products.len()).collect();
-        order.sort_by(|&a, &b| {
+        catalog.best_sellers = stable_order(products.len(), &mut |a, b| {
             products[b]
                 .popularity
                 .total_cmp(&products[a].popularity)
                 .then_with(|| products[a].id.cmp(&products[b].id))
         });
-        catalog.best_sellers = order.clone();
         let created = |i: usize| {
             products[i]
                 .created_at
@@ -174,12 +173,12 @@ impl Catalog {
                 .and_then(parse_rfc3339)
                 .unwrap_or(0)
         };
-        order.sort_by(|&a, &b| {
+        // NOTE: ids are unique here, so this order does not depend on the one above.
+        catalog.new_arrivals = stable_order(products.len(), &mut |a, b| {
             created(b)
                 .cmp(&created(a))
                 .then_with(|| products[a].id.cmp(&products[b].id))
         });
-        catalog.new_arrivals = order;
         Ok(catalog)
     }
 

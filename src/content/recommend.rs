@@ -18,6 +18,7 @@ use serde_json::Value;
 use super::catalog::Catalog;
 use crate::config::read::ObjectReader;
 use crate::config::{describe_json, ConfigError};
+use crate::order::stable_order;
 
 /// How candidates are chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -248,7 +249,7 @@ impl Recommendations {
                         .map_or(0.0, |rank| 1.0 / (1.0 + rank as f64));
                     affinity + browsed
                 };
-                let mut scored: Vec<(f64, usize)> = catalog
+                let scored: Vec<(f64, usize)> = catalog
                     .best_sellers()
                     .iter()
                     .map(|&i| {
@@ -265,8 +266,10 @@ impl Recommendations {
                     .filter(|(score, _)| *score > 0.0)
                     .collect();
                 // NOTE: a stable sort on the best-seller order keeps popularity as the tie-break.
-                scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-                take(&mut scored.into_iter().map(|(_, i)| i), &mut chosen);
+                let order = stable_order(scored.len(), &mut |a, b| {
+                    scored[b].0.total_cmp(&scored[a].0)
+                });
+                take(&mut order.into_iter().map(|k| scored[k].1), &mut chosen);
             }
         }
         take(&mut catalog.best_sellers().iter().copied(), &mut chosen);

@@ -187,12 +187,12 @@ pub enum StickyDocs {
 impl StickyDocs {
     /// The browser document built from the cookie's assignments.
     pub fn browser(sticky: &StickyAssignments) -> Self {
-        Self::Browser(
-            sticky
-                .entries()
-                .map(|(key, version, variation)| (sticky_key(key, version), variation.to_string()))
-                .collect(),
-        )
+        // NOTE: inserts rather than `collect()`, whose sort is another instantiation (Wasm size).
+        let mut all = BTreeMap::new();
+        for (key, version, variation) in sticky.entries() {
+            all.insert(sticky_key(key, version), variation.to_string());
+        }
+        Self::Browser(all)
     }
 
     fn assignments(&self, hash_key: &str, fallback_key: Option<&str>) -> BTreeMap<String, String> {

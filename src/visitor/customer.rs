@@ -66,17 +66,18 @@ pub fn customer_attributes(profile: Option<&Profile>, now_ms: u64) -> Map<String
     let subscribed_at = f.time("email.subscribedAt");
     let last_open = f.time("email.lastOpenAt");
     let last_click = f.time("email.lastClickAt");
-    let affinity: Map<String, Value> = f
+    // NOTE: inserts rather than `collect()`, whose sort is another instantiation (Wasm size).
+    let mut affinity = Map::new();
+    for (category, score) in f
         .get("affinity")
         .and_then(Value::as_object)
-        .map(|scores| {
-            scores
-                .iter()
-                .filter(|(_, score)| score.as_f64().is_some_and(f64::is_finite))
-                .map(|(category, score)| (category.clone(), score.clone()))
-                .collect()
-        })
-        .unwrap_or_default();
+        .into_iter()
+        .flatten()
+    {
+        if score.as_f64().is_some_and(f64::is_finite) {
+            affinity.insert(category.clone(), score.clone());
+        }
+    }
     let top_category = affinity
         .iter()
         .filter_map(|(category, score)| Some((category, score.as_f64()?)))
