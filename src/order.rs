@@ -2,7 +2,7 @@
 //!
 //! NOTE: Wasm size: each `sort_by` on a new element type or closure instantiates the whole
 //! standard stable sort (about 4 KB). Every ordering of the page path sorts indices through
-//! [`stable_order`] instead, so the Worker carries a single copy.
+//! [`stable_order`] instead, a plain merge sort of a few hundred bytes.
 
 use std::cmp::Ordering;
 
@@ -11,14 +11,56 @@ pub(crate) fn stable_order(
     len: usize,
     compare: &mut dyn FnMut(usize, usize) -> Ordering,
 ) -> Vec<usize> {
+    // Bottom-up merge sort: merge runs of `width` from `order` into `merged`, doubling `width`.
     let mut order: Vec<usize> = (0..len).collect();
-    order.sort_by(|&a, &b| compare(a, b));
+    let mut merged = order.clone();
+    let mut width = 1;
+    while width < len {
+        let mut start = 0;
+        while start < len {
+            let mid = len.min(start + width);
+            let end = len.min(start + 2 * width);
+            let (mut left, mut right) = (start, mid);
+            for slot in &mut merged[start..end] {
+                // The left run wins ties: that keeps the sort stable.
+                let take_right =
+                    left == mid || (right < end && compare(order[right], order[left]).is_lt());
+                if take_right {
+                    *slot = order[right];
+                    right += 1;
+                } else {
+                    *slot = order[left];
+                    left += 1;
+                }
+            }
+            start = end;
+        }
+        std::mem::swap(&mut order, &mut merged);
+        width *= 2;
+    }
     order
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn it_orders_like_the_standard_stable_sort() {
+        let mut seed = 7u32;
+        for len in 0..70 {
+            let keys: Vec<u32> = (0..len)
+                .map(|_| {
+                    seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                    (seed >> 16) % 9
+                })
+                .collect();
+            let mut expected: Vec<usize> = (0..len).collect();
+            expected.sort_by_key(|&i| keys[i]);
+            let order = stable_order(len, &mut |a, b| keys[a].cmp(&keys[b]));
+            assert_eq!(order, expected, "{keys:?}");
+        }
+    }
 
     #[test]
     fn equal_elements_keep_their_order() {
