@@ -1,8 +1,6 @@
 //! The merchant's product catalog, for recommendations: stored in KV under [`CATALOG_KEY`],
 //! parsed, validated and indexed once per isolate (like the config).
 
-use std::collections::HashMap;
-
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -88,9 +86,14 @@ struct Document {
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
     products: Vec<Product>,
-    by_id: HashMap<String, usize>,
-    by_handle: HashMap<String, usize>,
-    partners: HashMap<usize, Vec<usize>>,
+    // NOTE: sorted indexes and a Vec rather than HashMaps: each map type costs the Worker
+    // several KB of Wasm, and the catalog is built once per isolate.
+    /// Indexes by id, for binary search.
+    by_id: Vec<usize>,
+    /// Indexes by handle, for binary search.
+    by_handle: Vec<usize>,
+    /// Partners by index.
+    partners: Vec<Vec<usize>>,
     best_sellers: Vec<usize>,
     new_arrivals: Vec<usize>,
 }
@@ -105,8 +108,26 @@ impl Catalog {
             )]
         })?;
         let mut errors = Vec::new();
-        let mut catalog = Catalog::default();
-        for (index, product) in document.products.iter().enumerate() {
+        let mut catalog = Catalog {
+            products: document.products,
+            ..Catalog::default()
+        };
+        let products = &catalog.products;
+        // A stable order puts the first product with an id (a handle) before the others that
+        // reuse it: those are the duplicates.
+        let by = |key: fn(&Product) -> &str| {
+            let order = stable_order(products.len(), &mut |a, b| {
+                key(&products[a]).cmp(key(&products[b]))
+            });
+            let mut reused = vec![false; products.len()];
+            for pair in order.windows(2) {
+                reused[pair[1]] = key(&products[pair[0]]) == key(&products[pair[1]]);
+            }
+            (order, reused)
+        };
+        let (by_id, id_reused) = by(|p| &p.id);
+        let (by_handle, handle_reused) = by(|p| &p.handle);
+        for (index, product) in products.iter().enumerate() {
             let at = |field: &str| format!("products[{index}].{field}");
             if !(product.price.is_finite() && product.price >= 0.0) {
                 errors.push(ConfigError::new(
@@ -122,32 +143,27 @@ impl Catalog {
                     ));
                 }
             }
-            if catalog.by_id.insert(product.id.clone(), index).is_some() {
+            if id_reused[index] {
                 errors.push(ConfigError::new(
                     at("id"),
                     format!("{:?} is used by another product", product.id),
                 ));
             }
-            if catalog
-                .by_handle
-                .insert(product.handle.clone(), index)
-                .is_some()
-            {
+            if handle_reused[index] {
                 errors.push(ConfigError::new(
                     at("handle"),
                     format!("{:?} is used by another product", product.handle),
                 ));
             }
         }
+        catalog.by_id = by_id;
+        catalog.by_handle = by_handle;
+        catalog.partners = vec![Vec::new(); catalog.products.len()];
         for (index, pair) in document.bought_together.iter().enumerate() {
-            let found: Vec<Option<usize>> = pair
-                .iter()
-                .map(|id| catalog.by_id.get(id).copied())
-                .collect();
-            match (found[0], found[1]) {
+            match (catalog.index_of_id(&pair[0]), catalog.index_of_id(&pair[1])) {
                 (Some(a), Some(b)) if a != b => {
-                    catalog.partners.entry(a).or_default().push(b);
-                    catalog.partners.entry(b).or_default().push(a);
+                    catalog.partners[a].push(b);
+                    catalog.partners[b].push(a);
                 }
                 _ => errors.push(ConfigError::new(
                     format!("boughtTogether[{index}]"),
@@ -158,7 +174,6 @@ impl Catalog {
         if !errors.is_empty() {
             return Err(errors);
         }
-        catalog.products = document.products;
         let products = &catalog.products;
         catalog.best_sellers = stable_order(products.len(), &mut |a, b| {
             products[b]
@@ -189,12 +204,18 @@ impl Catalog {
 
     /// A product's index by id.
     pub fn index_of_id(&self, id: &str) -> Option<usize> {
-        self.by_id.get(id).copied()
+        let found = self
+            .by_id
+            .binary_search_by(|&i| self.products[i].id.as_str().cmp(id));
+        found.ok().map(|k| self.by_id[k])
     }
 
     /// A product's index by handle.
     pub fn index_of_handle(&self, handle: &str) -> Option<usize> {
-        self.by_handle.get(handle).copied()
+        let found = self
+            .by_handle
+            .binary_search_by(|&i| self.products[i].handle.as_str().cmp(handle));
+        found.ok().map(|k| self.by_handle[k])
     }
 
     /// The product at an index.
@@ -204,7 +225,7 @@ impl Catalog {
 
     /// Products bought together with the product at `index`.
     pub fn partners(&self, index: usize) -> &[usize] {
-        self.partners.get(&index).map_or(&[], Vec::as_slice)
+        self.partners.get(index).map_or(&[], Vec::as_slice)
     }
 
     /// Indexes by popularity, best first (ties by id).
