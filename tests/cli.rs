@@ -8,7 +8,7 @@
 
 mod common;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::{json, Value};
@@ -26,9 +26,14 @@ struct Run {
 }
 
 fn tailor(args: &[&str]) -> Run {
+    tailor_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
+}
+
+/// Runs the CLI from `dir` (its `.dev.vars`, if any, is the one read).
+fn tailor_in(dir: &Path, args: &[&str]) -> Run {
     let output = Command::new(env!("CARGO_BIN_EXE_tailor"))
         .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(dir)
         .env_remove("TAILOR_ID_KEY")
         .env("NO_COLOR", "1")
         .output()
@@ -167,7 +172,24 @@ fn explain_says_why_a_segment_matched_or_not() {
         .position(|a| a == "--id-key")
         .expect("has --id-key");
     args.drain(at..at + 2);
-    let run = run_with("explain", &args);
+    // NOTE: from a directory without a .dev.vars (a developer's checkout has one after
+    // `npm run demo`, and the CLI would read the key from it), with the paths made absolute.
+    let elsewhere = std::env::temp_dir().join(format!("tailor-cli-no-key-{}", std::process::id()));
+    std::fs::create_dir_all(&elsewhere).expect("temp dir");
+    let root = common::root();
+    let args: Vec<String> = args
+        .iter()
+        .map(|a| {
+            if a.starts_with("fixtures/") {
+                root.join(a).display().to_string()
+            } else {
+                a.clone()
+            }
+        })
+        .collect();
+    let mut all = vec!["explain"];
+    all.extend(args.iter().map(String::as_str));
+    let run = tailor_in(&elsewhere, &all);
     let text = String::from_utf8_lossy(&run.stdout);
     assert!(text.contains("no visitor-id key (TAILOR_ID_KEY)"), "{text}");
     assert!(text.contains("(anonymous)"), "{text}");
