@@ -16,7 +16,7 @@ const DRAWS: u32 = 10_000;
 
 /// Recomputes and stores the weights of every bandit experiment.
 pub async fn reallocate(env: &Env, now_ms: f64) {
-    let settings = Settings::from_env(env);
+    let settings = Settings::of(env);
     let Some(config) = store::config(env, &settings, now_ms).await else {
         return;
     };

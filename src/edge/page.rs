@@ -29,7 +29,7 @@ use crate::visitor::{Profile, Visitor, VISITOR_ID_BYTES};
 pub const ADMIN_BINDING: &str = "TAILOR_ADMIN";
 
 pub async fn handle(request: Request, env: Env, ctx: Context) -> Response {
-    let settings = Settings::from_env(&env);
+    let settings = Settings::of(&env);
     let facts = facts::extract(&request, js_sys::Date::now());
     let headers = request.headers();
     let header = |name: &str| headers.get(name).ok().flatten();

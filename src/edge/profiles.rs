@@ -172,7 +172,7 @@ pub async fn enqueue(env: &Env, update: &ProfileUpdate) -> Result<(), String> {
 /// retries the whole batch (every update is idempotent); a message that is not an update is
 /// logged and acknowledged.
 pub async fn consume(batch: MessageBatch<JsValue>, env: Env) {
-    let settings = Settings::from_env(&env);
+    let settings = Settings::of(&env);
     let mut updates = Vec::new();
     for message in batch.raw_iter() {
         match message

@@ -1,5 +1,7 @@
 //! The worker's settings, from `wrangler.toml` vars (overridable per environment).
 
+use std::cell::OnceCell;
+use std::rc::Rc;
 use std::time::Duration;
 
 use worker::{console_error, Env};
@@ -20,9 +22,21 @@ pub struct Settings {
     pub demo: bool,
 }
 
+thread_local! {
+    // NOTE: vars and secrets are fixed for an isolate's life (changing one deploys a new
+    // version, served by new isolates), so they are read once per isolate, not per request.
+    static SETTINGS: OnceCell<Rc<Settings>> = const { OnceCell::new() };
+    static ID_KEYS: OnceCell<Option<IdKeys>> = const { OnceCell::new() };
+}
+
 impl Settings {
+    /// This isolate's settings, read from the vars on its first request.
+    pub fn of(env: &Env) -> Rc<Self> {
+        SETTINGS.with(|cell| cell.get_or_init(|| Rc::new(Self::from_env(env))).clone())
+    }
+
     /// Reads the vars, falling back to safe defaults for anything missing or malformed.
-    pub fn from_env(env: &Env) -> Self {
+    fn from_env(env: &Env) -> Self {
         let var = |name: &str| {
             env.var(name)
                 .ok()
@@ -79,14 +93,13 @@ pub const SHOPIFY_SECRET: &str = "SHOPIFY_WEBHOOK_SECRET";
 #[cfg(feature = "admin-worker")]
 pub const WEBHOOK_SECRET: &str = "TAILOR_WEBHOOK_SECRET";
 
-thread_local! {
-    // NOTE: a missing or weak key is reported once per isolate, not on every page view.
-    static KEY_PROBLEM_LOGGED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+/// The visitor-id keys (read once per isolate), or `None` (logged once per isolate): then every
+/// visitor is anonymous, since an id that cannot be signed cannot be trusted.
+pub fn id_keys(env: &Env) -> Option<IdKeys> {
+    ID_KEYS.with(|cell| cell.get_or_init(|| read_id_keys(env)).clone())
 }
 
-/// The visitor-id keys, or `None` (logged once per isolate): then every visitor is anonymous,
-/// since an id that cannot be signed cannot be trusted.
-pub fn id_keys(env: &Env) -> Option<IdKeys> {
+fn read_id_keys(env: &Env) -> Option<IdKeys> {
     let result = match secret(env, ID_KEY) {
         Some(current) => IdKeys::new(
             &current,
@@ -97,11 +110,9 @@ pub fn id_keys(env: &Env) -> Option<IdKeys> {
     match result {
         Ok(keys) => Some(keys),
         Err(problem) => {
-            if !KEY_PROBLEM_LOGGED.replace(true) {
-                console_error!(
-                    "tailor: {problem}: visitors get contextual personalization only (no id, no profile); `npx wrangler secret put {ID_KEY}`"
-                );
-            }
+            console_error!(
+                "tailor: {problem}: visitors get contextual personalization only (no id, no profile); `npx wrangler secret put {ID_KEY}`"
+            );
             None
         }
     }

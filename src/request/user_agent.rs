@@ -261,10 +261,23 @@ const BOT_TOKENS: &[&str] = &[
     "mechanize",
 ];
 
+/// Whether `ua` contains `token`: a plain byte comparison at each position.
+///
+/// NOTE: `str::contains` prepares a two-way search for every pattern, which costs more than
+/// the search itself on a User-Agent's hundred-odd bytes, times the fifty-odd tokens here
+/// (a measurable part of a page view's CPU, profiled); comparing first bytes is cheapest.
+fn has(ua: &str, token: &str) -> bool {
+    let Some((first, rest)) = token.as_bytes().split_first() else {
+        return true;
+    };
+    let ua = ua.as_bytes();
+    (0..ua.len()).any(|at| ua[at] == *first && ua[at + 1..].starts_with(rest))
+}
+
 fn is_bot_lowercase(ua: &str) -> bool {
     // NOTE: Node's built-in fetch sends exactly `node`; as a substring it would match far too
     // much, so it is compared whole.
-    ua == "node" || BOT_TOKENS.iter().any(|token| ua.contains(token)) || has_bot_word(ua)
+    ua == "node" || BOT_TOKENS.iter().any(|token| has(ua, token)) || has_bot_word(ua)
 }
 
 /// Whether a word ends in `bot` (Googlebot, bingbot, AhrefsBot, Slackbot, GPTBot, Pingdom's
@@ -281,21 +294,21 @@ fn has_bot_word(ua: &str) -> bool {
 }
 
 fn os(ua: &str) -> Os {
-    if ua.contains("iphone") || ua.contains("ipad") || ua.contains("ipod") {
+    if has(ua, "iphone") || has(ua, "ipad") || has(ua, "ipod") {
         Os::Ios
-    } else if ua.contains("windows phone") {
+    } else if has(ua, "windows phone") {
         // NOTE: checked before Android: later Windows Phone builds also claim Android.
         Os::Other
-    } else if ua.contains("android") {
+    } else if has(ua, "android") {
         Os::Android
-    } else if ua.contains("; cros ") || ua.contains("(cros ") {
+    } else if has(ua, "; cros ") || has(ua, "(cros ") {
         // NOTE: the token is matched whole: `microsoft` contains `cros`.
         Os::Chromeos
-    } else if ua.contains("windows") {
+    } else if has(ua, "windows") {
         Os::Windows
-    } else if ua.contains("macintosh") || ua.contains("mac os x") {
+    } else if has(ua, "macintosh") || has(ua, "mac os x") {
         Os::Macos
-    } else if ua.contains("linux") || ua.contains("x11") {
+    } else if has(ua, "linux") || has(ua, "x11") {
         Os::Linux
     } else {
         Os::Other
@@ -303,11 +316,11 @@ fn os(ua: &str) -> Os {
 }
 
 fn form_factor(ua: &str, os: Os) -> DeviceType {
-    let mobi = ua.contains("mobi");
-    let tablet_token = ua.contains("tablet") && !ua.contains("tablet pc");
-    if ua.contains("ipad") || ua.contains("kindle") || ua.contains("silk/") || tablet_token {
+    let mobi = has(ua, "mobi");
+    let tablet_token = has(ua, "tablet") && !has(ua, "tablet pc");
+    if has(ua, "ipad") || has(ua, "kindle") || has(ua, "silk/") || tablet_token {
         DeviceType::Tablet
-    } else if ua.contains("iphone") || ua.contains("ipod") || ua.contains("windows phone") {
+    } else if has(ua, "iphone") || has(ua, "ipod") || has(ua, "windows phone") {
         DeviceType::Mobile
     } else if os == Os::Android {
         if mobi {
@@ -342,22 +355,22 @@ const OTHER_BROWSER_TOKENS: &[&str] = &[
 ];
 
 fn browser(ua: &str, os: Os) -> Browser {
-    let has = |tokens: &[&str]| tokens.iter().any(|t| ua.contains(t));
+    let any = |tokens: &[&str]| tokens.iter().any(|t| has(ua, t));
     // NOTE: order matters: Edge, Samsung and Opera all also say `Chrome/` and `Safari/`, and
     // Chrome says `Safari/`.
-    if has(&["edg/", "edga/", "edgios/", "edge/"]) {
+    if any(&["edg/", "edga/", "edgios/", "edge/"]) {
         Browser::Edge
-    } else if ua.contains("samsungbrowser/") {
+    } else if has(ua, "samsungbrowser/") {
         Browser::Samsung
-    } else if has(&["opr/", "opera", "opios/"]) {
+    } else if any(&["opr/", "opera", "opios/"]) {
         Browser::Opera
-    } else if has(OTHER_BROWSER_TOKENS) {
+    } else if any(OTHER_BROWSER_TOKENS) {
         Browser::Other
-    } else if has(&["firefox/", "fxios/"]) {
+    } else if any(&["firefox/", "fxios/"]) {
         Browser::Firefox
-    } else if has(&["chrome/", "crios/", "chromium/"]) {
+    } else if any(&["chrome/", "crios/", "chromium/"]) {
         Browser::Chrome
-    } else if ua.contains("safari/") && matches!(os, Os::Ios | Os::Macos) {
+    } else if has(ua, "safari/") && matches!(os, Os::Ios | Os::Macos) {
         // NOTE: the old Android stock browser also says `Safari/`; only Apple's is Safari.
         Browser::Safari
     } else {
