@@ -3,7 +3,9 @@
 # comes from scripts/setup.sh's installs):
 #   page   → build/        (build/worker/shim.mjs + build/index_bg.wasm): the storefront's path
 #   admin  → build-admin/  (--features admin-worker): /__tailor/ routes, Queue consumers, cron
-# Usage: scripts/build.sh [page|admin|both]   (default: both)
+#   page-profiling → build-profiling/: the page Worker with its function names kept, for
+#                    scripts/bench/profile.mjs (no wasm-opt pass)
+# Usage: scripts/build.sh [page|admin|both|page-profiling]   (default: both)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,12 +35,13 @@ build() {
 case "${1:-both}" in
   page) build page build ;;
   admin) build admin build-admin -- --features admin-worker ;;
+  page-profiling) worker-build --release --out-dir build-profiling ;;
   both)
     build page build
     build admin build-admin -- --features admin-worker
     ;;
   *)
-    echo "usage: scripts/build.sh [page|admin|both]" >&2
+    echo "usage: scripts/build.sh [page|admin|both|page-profiling]" >&2
     exit 2
     ;;
 esac

@@ -65,6 +65,30 @@ process.on("exit", () => {
 // --- the plan Tailor makes for the VIP, for the JavaScript anchor and the GrowthBook peer ---
 const plan = vipPlan();
 const ANCHOR = anchorScript(plan.edits);
+// The anchor with Tailor's I/O: it also reads the visitor's profile from KV (in parallel with
+// the origin fetch, as Tailor does). Under Miniflare, KV is simulated inside the same workerd,
+// so this shows what that read costs there, a cost production charges to no worker's CPU.
+const VIP_PROFILE_KEY = kvEntries().map((e) => e.key).find((k) => k.startsWith("profile:") && /vip/i.test(k));
+const ANCHOR_WITH_KV = ANCHOR.replace(
+  "const response = await fetch(env.ORIGIN + url.pathname + url.search, { headers: request.headers });",
+  `const [response, profile] = await Promise.all([
+      fetch(env.ORIGIN + url.pathname + url.search, { headers: request.headers }),
+      env.TAILOR_KV.get(${JSON.stringify(VIP_PROFILE_KEY)}),
+    ]);
+    if (!JSON.parse(profile ?? "null")) throw new Error("no profile");`,
+);
+const PASS_THROUGH_WITH_KV = PASS_THROUGH.replace(
+  "return fetch(env.ORIGIN + url.pathname + url.search, { headers: request.headers });",
+  `const [response, profile] = await Promise.all([
+      fetch(env.ORIGIN + url.pathname + url.search, { headers: request.headers }),
+      env.TAILOR_KV.get(${JSON.stringify(VIP_PROFILE_KEY)}),
+    ]);
+    if (!JSON.parse(profile ?? "null")) throw new Error("no profile");
+    return response;`,
+);
+if (ANCHOR_WITH_KV === ANCHOR || PASS_THROUGH_WITH_KV === PASS_THROUGH || !VIP_PROFILE_KEY) {
+  throw new Error("could not build the JS workers with a profile read");
+}
 const GROWTHBOOK = await growthbookOptions(tmp, { origin, edits: plan.edits });
 
 // --- workers, each in its own workerd ------------------------------------------------------
@@ -74,6 +98,12 @@ const scriptWorker = (script) => ({ modules: true, script, compatibilityDate: "2
 const tailorOptions = () =>
   workerOptions({ origin, bindings: { CONFIG_TTL_SECONDS: "3600", KV_TIMEOUT_MS: "2000", DEMO: "true", TAILOR_ID_KEY: "benchmark-visitor-id-key-0123456789abcdef" } });
 const nothingApplies = JSON.stringify({ ...JSON.parse(configText()), slots: [], experiments: [] });
+
+/** The fixtures in a JS worker's KV (the profile its read gets). */
+const seedKv = async (mf) => {
+  const kv = await mf.getKVNamespace("TAILOR_KV");
+  for (const { key, value } of kvEntries()) await kv.put(key, value);
+};
 
 /** Tailor's state, through Miniflare's own KV and D1 APIs (they do not run the worker). */
 const seedTailor = (config) => async (mf) => {
@@ -92,13 +122,22 @@ async function vipCookie(url) {
 
 // `edits`: the worker must show the VIP plan's edits in its pages (checked before measuring).
 const FLOOR = "JS pass-through (floor)";
+const FLOOR_KV_NAME = "JS pass-through + the profile's KV read";
 const ANCHOR_NAME = "JS HTMLRewriter, same edits (anchor)";
+const ANCHOR_KV_NAME = "JS HTMLRewriter, same edits + the profile's KV read";
 const PEER = "GrowthBook edge app, same edits (peer)";
 const TAILOR_VIP = "Tailor, VIP (experiment, recommendations)";
 const TAILOR_NONE = "Tailor, nothing applies";
 const variants = [
   { name: FLOOR, options: () => scriptWorker(PASS_THROUGH) },
+  { name: FLOOR_KV_NAME, options: () => ({ ...scriptWorker(PASS_THROUGH_WITH_KV), kvNamespaces: ["TAILOR_KV"] }), seed: seedKv },
   { name: ANCHOR_NAME, options: () => scriptWorker(ANCHOR), edits: true },
+  {
+    name: ANCHOR_KV_NAME,
+    options: () => ({ ...scriptWorker(ANCHOR_WITH_KV), kvNamespaces: ["TAILOR_KV"] }),
+    seed: seedKv,
+    edits: true,
+  },
   { name: PEER, options: () => GROWTHBOOK, edits: true },
   { name: TAILOR_VIP, options: tailorOptions, seed: seedTailor(configText()), vip: true, edits: true },
   { name: TAILOR_NONE, options: tailorOptions, seed: seedTailor(nothingApplies), vip: true },
@@ -419,15 +458,19 @@ out.push("");
 const both = (f) => pages.map(([page]) => f(page));
 const ratioRows = [
   ["Tailor VIP CPU/request ÷ JS HTMLRewriter", ...both((p) => fmt(cpu(TAILOR_VIP, p) / cpu(ANCHOR_NAME, p)))],
+  ["Tailor VIP CPU/request ÷ JS HTMLRewriter with the profile's KV read", ...both((p) => fmt(cpu(TAILOR_VIP, p) / cpu(ANCHOR_KV_NAME, p)))],
   ["Tailor VIP CPU/request ÷ GrowthBook", ...both((p) => fmt(cpu(TAILOR_VIP, p) / cpu(PEER, p)))],
   ["Tailor VIP p50 − pass-through p50, ms", ...both((p) => fmt(p50(TAILOR_VIP, p) - p50(FLOOR, p)))],
   ["Tailor nothing applies CPU/request ÷ pass-through", ...both((p) => fmt(cpu(TAILOR_NONE, p) / cpu(FLOOR, p)))],
+  ["Tailor nothing applies CPU/request ÷ pass-through with the profile's KV read", ...both((p) => fmt(cpu(TAILOR_NONE, p) / cpu(FLOOR_KV_NAME, p)))],
 ];
 if (WRK_SECONDS > 0) {
   ratioRows.push(
     ["under wrk: Tailor VIP CPU/request ÷ JS HTMLRewriter", ...both((p) => fmt(loadOf(TAILOR_VIP, p).cpuPerRequest / loadOf(ANCHOR_NAME, p).cpuPerRequest))],
+    ["under wrk: Tailor VIP CPU/request ÷ JS HTMLRewriter with the profile's KV read", ...both((p) => fmt(loadOf(TAILOR_VIP, p).cpuPerRequest / loadOf(ANCHOR_KV_NAME, p).cpuPerRequest))],
     ["under wrk: Tailor VIP CPU/request ÷ GrowthBook", ...both((p) => fmt(loadOf(TAILOR_VIP, p).cpuPerRequest / loadOf(PEER, p).cpuPerRequest))],
     ["under wrk: Tailor nothing applies CPU/request ÷ pass-through", ...both((p) => fmt(loadOf(TAILOR_NONE, p).cpuPerRequest / loadOf(FLOOR, p).cpuPerRequest))],
+    ["under wrk: Tailor nothing applies CPU/request ÷ pass-through with the profile's KV read", ...both((p) => fmt(loadOf(TAILOR_NONE, p).cpuPerRequest / loadOf(FLOOR_KV_NAME, p).cpuPerRequest))],
   );
 }
 out.push("| target's measure | small | large |");
