@@ -9,9 +9,9 @@ import { spawn } from "node:child_process";
 import http from "node:http";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
-import WebSocket from "ws";
 import { ROOT, kvEntries } from "../fixtures.mjs";
 import { migrate, workerOptions } from "../miniflare.mjs";
+import { connectInspector } from "../load/inspector.mjs";
 import { BROWSER } from "../load/stack.mjs";
 
 const REQUESTS = Number(process.argv[2] ?? 1000);
@@ -55,34 +55,8 @@ keep(persona.headers.getSetCookie());
 for (let i = 0; i < 100; i++) await get(`/${PAGE}`);
 
 // The page Worker's isolate in the inspector.
-const base = new URL(await mf.getInspectorURL());
-base.protocol = "http:";
-const targets = await (await fetch(new URL("/json", base))).json();
-const target = targets.find((t) => /tailor/.test(t.title) && !/admin/.test(t.title)) ?? targets[0];
-const ws = new WebSocket(target.webSocketDebuggerUrl);
-await new Promise((resolve, reject) => { ws.once("open", resolve); ws.once("error", reject); });
-let nextId = 1;
-const waiting = new Map();
-ws.on("message", (data) => {
-  const message = JSON.parse(String(data));
-  const pending = waiting.get(message.id);
-  if (!pending) return;
-  waiting.delete(message.id);
-  if (message.error) pending.reject(new Error(message.error.message));
-  else pending.resolve(message.result);
-});
-// NOTE: workerd answers inspector commands while the isolate handles a request: poke it.
-const call = async (method, params = {}) => {
-  const id = nextId++;
-  const answer = new Promise((resolve, reject) => waiting.set(id, { resolve, reject }));
-  ws.send(JSON.stringify({ id, method, params }));
-  const timer = setInterval(() => get(`/${PAGE}`).catch(() => {}), 200);
-  try {
-    return await answer;
-  } finally {
-    clearInterval(timer);
-  }
-};
+const inspector = await connectInspector(mf, () => get(`/${PAGE}`), (t) => /tailor/.test(t.title) && !/admin/.test(t.title));
+const call = inspector.send;
 await call("Profiler.enable");
 await call("Profiler.setSamplingInterval", { interval: 50 });
 await call("Profiler.start");
@@ -99,12 +73,11 @@ for (const id of profile.samples) {
 }
 const total = profile.samples.length;
 const group = (name, script) => {
-  if (/^\$?tailor::|^\$?<?tailor|^\$tailor/.test(name) || (script.endsWith(".wasm") && /tailor/.test(name))) return "Wasm: tailor";
-  if (script.endsWith(".wasm") || /wasm-function|^\$/.test(name)) return "Wasm: libraries (std, serde, wasm-bindgen, worker)";
+  if (/\.wasm/.test(script)) return /tailor::/.test(name) ? "Wasm: Tailor's own functions" : "Wasm: std, alloc, serde_json, regex-lite, wasm-bindgen, worker";
   if (/^\((idle|program|garbage collector)\)$/.test(name)) return name;
   if (/index\.js$|shim/.test(script)) return "JS: wasm-bindgen glue and shim";
-  if (/kv|storage|miniflare|cache|shared/i.test(script)) return `JS: Miniflare (${script})`;
-  return `other (${script || "native"})`;
+  if (script) return `JS: ${script}`;
+  return "the runtime (native: fetch, HTMLRewriter, KV, streams)";
 };
 const groups = new Map();
 for (const [key, hits] of self) {
@@ -132,7 +105,7 @@ for (const id of profile.samples) {
 }
 console.log("\nOur functions by inclusive time (ms per request):");
 for (const [name, hits] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, 45)) console.log(`  ${ms(hits).toFixed(3)}  ${name.slice(0, 150)}`);
-ws.close();
+inspector.close();
 await mf.dispose();
 originProcess.kill();
 agent.destroy();

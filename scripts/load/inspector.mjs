@@ -9,15 +9,17 @@ import WebSocket from "ws";
 /** Options that expose a Miniflare worker to the inspector on a free port. */
 export const INSPECTED = { inspectorPort: 0, unsafeInspectorProxy: true };
 
-/** Connects to the DevTools endpoint of the Miniflare's worker. `poke()` sends the worker a
- *  request: workerd runs some inspector commands (a garbage collection) only while the isolate
- *  is handling one, so they are poked along until answered. */
+/** Connects to the DevTools endpoint of the Miniflare's worker (`name`: a target's title or
+ *  id, or a function choosing among the targets). `poke()` sends the worker a request: workerd
+ *  runs some inspector commands (a garbage collection) only while the isolate is handling one,
+ *  so they are poked along until answered. */
 export async function connectInspector(mf, poke, name) {
   // NOTE: Miniflare gives the proxy's address as a ws:// URL; its target list is plain HTTP.
   const base = new URL(await mf.getInspectorURL());
   base.protocol = "http:";
   const targets = await (await fetch(new URL("/json", base))).json();
-  const target = name ? targets.find((t) => t.title === name || t.id === name) : targets[0];
+  const chosen = typeof name === "function" ? name : (t) => t.title === name || t.id === name;
+  const target = name ? targets.find(chosen) : targets[0];
   if (!target) throw new Error(`no inspector target ${name ?? ""} among ${JSON.stringify(targets.map((t) => t.title))}`);
   const ws = new WebSocket(target.webSocketDebuggerUrl);
   await new Promise((resolve, reject) => {
@@ -43,8 +45,8 @@ export async function connectInspector(mf, poke, name) {
         if (waiting.delete(id)) reject(new Error(`${method}: no answer in 30 s`));
       }, 30_000);
     });
-  const poked = async (method) => {
-    const answer = call(method);
+  const poked = async (method, params) => {
+    const answer = call(method, params);
     const timer = setInterval(() => poke().catch(() => {}), 250);
     try {
       return await answer;
@@ -58,6 +60,8 @@ export async function connectInspector(mf, poke, name) {
     collectGarbage: () => poked("HeapProfiler.collectGarbage"),
     /** `{ usedSize, totalSize }` of the isolate's JS heap, in bytes. */
     heapUsage: () => poked("Runtime.getHeapUsage"),
+    /** Any DevTools command, poked along. */
+    send: (method, params) => poked(method, params),
     close: () => ws.close(),
   };
 }
