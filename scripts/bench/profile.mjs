@@ -104,7 +104,20 @@ for (const id of profile.samples) {
   }
 }
 console.log("\nOur functions by inclusive time (ms per request):");
-for (const [name, hits] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, 45)) console.log(`  ${ms(hits).toFixed(3)}  ${name.slice(0, 150)}`);
+for (const [name, hits] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 45))) console.log(`  ${ms(hits).toFixed(3)}  ${name.slice(0, 150)}`);
+// FOCUS=<function name part>: who calls it (the Rust frames above it, per sample).
+if (process.env.FOCUS) {
+  const callers = new Map();
+  for (const id of profile.samples) {
+    if (!byNode.get(id).callFrame.functionName.includes(process.env.FOCUS)) continue;
+    let at = parent.get(id);
+    while (at !== undefined && !/tailor::/.test(byNode.get(at).callFrame.functionName)) at = parent.get(at);
+    const name = at === undefined ? "(no Rust caller)" : byNode.get(at).callFrame.functionName.replace(/::h[0-9a-f]{16}$/, "");
+    callers.set(name, (callers.get(name) ?? 0) + 1);
+  }
+  console.log(`\nCallers of ${process.env.FOCUS} (ms per request):`);
+  for (const [name, hits] of [...callers].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`  ${ms(hits).toFixed(3)}  ${name.slice(0, 150)}`);
+}
 inspector.close();
 await mf.dispose();
 originProcess.kill();

@@ -20,6 +20,8 @@
 //! - **Desktop**: Windows, macOS, Linux/X11, ChromeOS.
 //! - **Unknown**: everything else, including a missing or empty header.
 
+use std::cell::RefCell;
+
 /// The broad kind of device a request comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeviceType {
@@ -165,8 +167,28 @@ pub fn is_bot_by_cloudflare(cf_verified_bot: bool, cf_bot_score: Option<u8>) -> 
     cf_verified_bot || cf_bot_score.is_some_and(|score| (1..30).contains(&score))
 }
 
+thread_local! {
+    // NOTE: a page view reads the device twice (bot check, attributes) and a browser sends the
+    // same header on every request: the last answer is kept (one entry per isolate or thread).
+    static LAST_PARSED: RefCell<Option<(String, Device)>> = const { RefCell::new(None) };
+}
+
 /// Parses a `User-Agent` header. Never fails: unrecognised input is `unknown`/`other`.
 pub fn parse_user_agent(user_agent: &str) -> Device {
+    let known = LAST_PARSED.with_borrow(|last| {
+        last.as_ref()
+            .filter(|(header, _)| header == user_agent)
+            .map(|(_, device)| *device)
+    });
+    if let Some(device) = known {
+        return device;
+    }
+    let device = parse(user_agent);
+    LAST_PARSED.with_borrow_mut(|last| *last = Some((user_agent.to_string(), device)));
+    device
+}
+
+fn parse(user_agent: &str) -> Device {
     let ua = user_agent.trim().to_ascii_lowercase();
     if ua.is_empty() {
         return Device::UNKNOWN;
