@@ -4,12 +4,12 @@
 //! opt-out and visitor token; the demo's persona switch. None is ever personalized or cached.
 
 use serde_json::json;
-use wasm_bindgen::JsValue;
-use web_sys::{Headers, Request, Response, ResponseInit};
+use web_sys::{Request, Response};
 use worker::{console_error, Context, Env};
 
 use super::event_store::query;
 use super::events;
+use super::reply::{reply, reply_typed, respond};
 use super::settings::{secret, Settings, ADMIN_TOKEN};
 use super::{demo, facts, preview_link, privacy, profiles, store, versions};
 use crate::admin::{admin_route, check_token, Access, AdminRoute, Guard};
@@ -118,7 +118,7 @@ async fn report(env: &Env, settings: &Settings, key: &str, as_json: bool, now_ms
     };
     let report = experiment_report(key, &name, &arm_totals(&rows, &names), &weights);
     if as_json {
-        reply(200, &report)
+        reply_typed(200, &report)
     } else {
         html(&experiment_report_html(&report))
     }
@@ -140,7 +140,7 @@ async fn audit(env: &Env, settings: &Settings, as_json: bool, now_ms: f64) -> Re
     };
     let audit = audit_report(&segments, &contents, &config.audit_inventory(now_ms as u64));
     if as_json {
-        reply(200, &audit)
+        reply_typed(200, &audit)
     } else {
         html(&audit_report_html(&audit))
     }
@@ -154,38 +154,6 @@ fn unavailable(reason: &str) -> Response {
     )
 }
 
-pub fn reply(status: u16, body: &impl serde::Serialize) -> Response {
-    let text = serde_json::to_string(body).unwrap_or_else(|_| "{}".to_string());
-    respond(status, "application/json; charset=utf-8", &text)
-}
-
 fn html(body: &str) -> Response {
     respond(200, "text/html; charset=utf-8", body)
-}
-
-pub fn respond(status: u16, content_type: &str, body: &str) -> Response {
-    respond_with(status, content_type, body, &[])
-}
-
-/// [`respond`] with extra headers.
-pub fn respond_with(
-    status: u16,
-    content_type: &str,
-    body: &str,
-    extra: &[(&str, String)],
-) -> Response {
-    let built = (|| -> Result<Response, JsValue> {
-        let headers = Headers::new()?;
-        headers.set("content-type", content_type)?;
-        headers.set("cache-control", "no-store")?;
-        headers.set("x-content-type-options", "nosniff")?;
-        for (name, value) in extra {
-            headers.set(name, value)?;
-        }
-        let init = ResponseInit::new();
-        init.set_status(status);
-        init.set_headers(&headers);
-        Response::new_with_opt_str_and_init(Some(body), &init)
-    })();
-    built.unwrap_or_else(|_| Response::error())
 }

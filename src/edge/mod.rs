@@ -35,6 +35,7 @@ mod preview_link;
 mod privacy;
 #[cfg(feature = "admin-worker")]
 mod profiles;
+mod reply;
 mod settings;
 mod store;
 #[cfg(feature = "admin-worker")]

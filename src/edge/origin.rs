@@ -45,7 +45,7 @@ pub async fn fetch(env: &Env, settings: &Settings, request: &Request) -> Result<
 }
 
 /// `GET` and `HEAD`: no side effects at the origin, and no body to send.
-fn without_body(method: &str) -> bool {
+pub fn without_body(method: &str) -> bool {
     method.eq_ignore_ascii_case("GET") || method.eq_ignore_ascii_case("HEAD")
 }
 

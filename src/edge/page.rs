@@ -9,6 +9,8 @@ use wasm_bindgen::JsValue;
 use web_sys::{Headers, Request, Response, ResponseInit};
 use worker::{console_error, console_log, console_warn, Context, Env};
 
+use super::origin::without_body;
+use super::reply::reply;
 use super::settings::{self, Settings};
 use super::{events, facts, html_rewriter, identify, origin, store};
 use crate::admin::{check_token, Access, ADMIN_PREFIX};
@@ -28,6 +30,8 @@ use crate::visitor::{Profile, Visitor, VISITOR_ID_BYTES};
 /// The service binding to the admin Worker (`tailor-admin`).
 pub const ADMIN_BINDING: &str = "TAILOR_ADMIN";
 
+/// One request to the page Worker: a storefront page (personalized when it can be, else the
+/// origin's response as it is), or a `/__tailor/` route handed to the admin Worker.
 pub async fn handle(request: Request, env: Env, ctx: Context) -> Response {
     let settings = Settings::of(&env);
     let facts = facts::extract(&request, js_sys::Date::now());
@@ -399,7 +403,7 @@ async fn to_admin(env: &Env, request: &Request, facts: &RequestFacts) -> Respons
                 "tailor: {} not answered: the admin Worker ({ADMIN_BINDING}) failed: {reason}",
                 facts.path()
             );
-            json_response(
+            reply(
                 503,
                 &json!({"error": "the tailor-admin Worker is unavailable (TAILOR_ADMIN binding); see the page Worker's logs"}),
             )
@@ -414,25 +418,21 @@ const CONFIG_ROUTES: &str = "/__tailor/config";
 /// state a soak test samples.
 const HEALTH_PATH: &str = "/__tailor/health";
 
-fn without_body(method: &str) -> bool {
-    method.eq_ignore_ascii_case("GET") || method.eq_ignore_ascii_case("HEAD")
-}
-
 /// This isolate's state, behind the admin token: the config it holds and its Wasm linear
 /// memory, which only grows; a soak test samples it to see that page views leak nothing.
 fn health(env: &Env, request: &Request) -> Response {
     let authorization = request.headers().get("authorization").ok().flatten();
     let token = settings::secret(env, settings::ADMIN_TOKEN);
     match check_token(authorization.as_deref(), token.as_deref()) {
-        Access::Disabled => json_response(
+        Access::Disabled => reply(
             404,
             &json!({"error": "the admin API is disabled: set the TAILOR_ADMIN_TOKEN secret"}),
         ),
-        Access::Denied => json_response(401, &json!({"error": "unauthorized"})),
+        Access::Denied => reply(401, &json!({"error": "unauthorized"})),
         Access::Granted => {
             let pages = core::arch::wasm32::memory_size::<0>();
             let config = store::last_config();
-            json_response(
+            reply(
                 200,
                 &json!({
                     "worker": "page",
@@ -442,18 +442,4 @@ fn health(env: &Env, request: &Request) -> Response {
             )
         }
     }
-}
-
-/// A JSON answer of our own: never cached.
-fn json_response(status: u16, body: &serde_json::Value) -> Response {
-    let built = (|| -> Result<Response, JsValue> {
-        let headers = Headers::new()?;
-        headers.set("content-type", "application/json; charset=utf-8")?;
-        headers.set("cache-control", "no-store")?;
-        let init = ResponseInit::new();
-        init.set_status(status);
-        init.set_headers(&headers);
-        Response::new_with_opt_str_and_init(Some(&body.to_string()), &init)
-    })();
-    built.unwrap_or_else(|_| Response::error())
 }

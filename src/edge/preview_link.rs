@@ -4,8 +4,8 @@ use serde_json::{json, Value};
 use web_sys::{Request, Response};
 use worker::{console_log, Env};
 
-use super::admin::reply;
 use super::profiles::read_body;
+use super::reply::reply;
 use super::settings::{id_keys, Settings, ID_KEY};
 use super::store;
 use crate::config::ConfigError;

@@ -7,8 +7,8 @@ use wasm_bindgen::JsValue;
 use web_sys::{Headers, Request, Response, ResponseInit};
 use worker::{console_error, Context, Env};
 
-use super::admin::{reply, respond};
 use super::profiles::enqueue;
+use super::reply::{reply, respond};
 use super::settings::{self, rotating_secret, Settings, IDENTITY_SECRET};
 use super::store;
 use crate::privacy::OPT_OUT_COOKIE;

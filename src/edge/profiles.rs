@@ -12,7 +12,7 @@ use worker::{
     RawMessageBuilder,
 };
 
-use super::admin::reply;
+use super::reply::reply;
 use super::settings::{self, rotating_secret, Settings, SHOPIFY_SECRET, WEBHOOK_SECRET};
 use super::store;
 use super::{event_store, events};

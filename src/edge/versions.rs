@@ -14,9 +14,9 @@ use serde_json::json;
 use web_sys::{Request, Response};
 use worker::{console_error, console_log, Env};
 
-use super::admin::{reply, respond_with};
 use super::html_rewriter::check_selector;
 use super::profiles::read_body;
+use super::reply::{reply, reply_typed, respond_with};
 use super::store;
 use crate::admin::ConfigRoute;
 use crate::config::history::{
@@ -108,7 +108,7 @@ async fn active(env: &Env) -> Answer {
 async fn versions(env: &Env) -> Answer {
     let index = read(env, VERSIONS_KEY).await?;
     match VersionIndex::load(index.as_deref()) {
-        Ok(Some(index)) => Ok(reply(200, &index)),
+        Ok(Some(index)) => Ok(reply_typed(200, &index)),
         Ok(None) => Ok(reply(
             200,
             &json!({"active": null, "versions": [], "log": []}),
@@ -156,7 +156,7 @@ async fn upload(request: &Request, env: &Env, facts: &RequestFacts) -> Answer {
     .map_err(|error| refuse(&error))?;
     let status = if plan.outcome.changed { 201 } else { 200 };
     apply(env, &plan).await?;
-    Ok(reply(status, &plan.outcome))
+    Ok(reply_typed(status, &plan.outcome))
 }
 
 /// `POST /__tailor/config/rollback` with `{"to": n}`, or no body for the previous version.
@@ -176,7 +176,7 @@ async fn rollback(request: &Request, env: &Env, facts: &RequestFacts) -> Answer 
     )
     .map_err(|error| refuse(&error))?;
     apply(env, &plan).await?;
-    Ok(reply(200, &plan.outcome))
+    Ok(reply_typed(200, &plan.outcome))
 }
 
 /// Performs a plan's writes in order (stopping at the first failure: the order keeps what was
