@@ -12,6 +12,8 @@ import { ROOT } from "./fixtures.mjs";
 /** The Workers' names (`mf.getWorker(ADMIN_WORKER)` runs the admin Worker's cron). */
 export const PAGE_WORKER = "tailor";
 export const ADMIN_WORKER = "tailor-admin";
+/** Picks the page Worker among workerd's inspector targets ("workerd: worker core:user:tailor"). */
+export const isPageWorkerTarget = (target) => target.title.endsWith(`core:user:${PAGE_WORKER}`);
 /** The KV namespace both Workers bind as TAILOR_KV. */
 export const KV_NAMESPACE = "TAILOR_KV";
 

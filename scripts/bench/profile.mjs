@@ -10,7 +10,7 @@ import http from "node:http";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
 import { ROOT, kvEntries } from "../fixtures.mjs";
-import { migrate, workerOptions } from "../miniflare.mjs";
+import { isPageWorkerTarget, migrate, workerOptions } from "../miniflare.mjs";
 import { connectInspector } from "../load/inspector.mjs";
 import { BROWSER } from "../load/stack.mjs";
 
@@ -55,7 +55,7 @@ keep(persona.headers.getSetCookie());
 for (let i = 0; i < 100; i++) await get(`/${PAGE}`);
 
 // The page Worker's isolate in the inspector.
-const inspector = await connectInspector(mf, () => get(`/${PAGE}`), (t) => /tailor/.test(t.title) && !/admin/.test(t.title));
+const inspector = await connectInspector(mf, () => get(`/${PAGE}`), isPageWorkerTarget);
 const call = inspector.send;
 await call("Profiler.enable");
 await call("Profiler.setSamplingInterval", { interval: 50 });

@@ -9,7 +9,7 @@ import http from "node:http";
 import { Miniflare } from "miniflare";
 import { INSPECTED, connectInspector } from "./inspector.mjs";
 import { ROOT, kvEntries, personas } from "../fixtures.mjs";
-import { migrate, workerOptions } from "../miniflare.mjs";
+import { isPageWorkerTarget, migrate, workerOptions } from "../miniflare.mjs";
 
 export const BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36";
 export const ADMIN_TOKEN = "load-admin-token";
@@ -176,8 +176,10 @@ export async function startStack({ events = true, inspect = false } = {}) {
     },
     /** The worker's V8 heap (with `inspect`): see inspector.mjs. */
     inspector: () =>
-      connectInspector(mf, () =>
-        fetch(`${url}/__tailor/health`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }).then((res) => res.arrayBuffer()),
+      connectInspector(
+        mf,
+        () => fetch(`${url}/__tailor/health`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }).then((res) => res.arrayBuffer()),
+        isPageWorkerTarget,
       ),
     async stop() {
       await mf.dispose();
