@@ -1,7 +1,9 @@
 // Side-by-side benchmark in workerd: Tailor against a JavaScript pass-through worker (the
 // floor), a JavaScript worker making the same edits with the runtime's HTMLRewriter (the
 // anchor) and GrowthBook's edge app making the same edits as a visual-editor experiment (the
-// peer), on a ~122 KB and a ~700 KB page, with the origin in a separate process. Each worker
+// peer), on a ~122 KB and a ~700 KB page, with the origin in a separate process. The two JS
+// workers also run with the profile's KV read Tailor makes, since Miniflare's KV works inside
+// the measured workerd (a cost production does not charge to the worker). Each worker
 // runs in its own workerd process; variants are interleaved in rounds so machine drift hits
 // them alike. Before measuring, each worker that edits must show the VIP plan's edits in its
 // page. Reports latency percentiles from a keep-alive client (one request at a time), CPU per
