@@ -13,9 +13,10 @@ cd "$(dirname "$0")/.."
 PAGE_RAW_BUDGET=600500
 PAGE_GZIP_BUDGET=263500
 # The admin Worker (build-admin/): /__tailor/ routes, the Queue consumers and the cron; it
-# carries the config compiler too (uploads are validated with it). 736,527 / 318,452.
-ADMIN_RAW_BUDGET=738000
-ADMIN_GZIP_BUDGET=319500
+# carries the config compiler too (uploads are validated with it). 752,317 / 326,941: exact
+# float parsing for store events off the queue added 16,757 / 9,078 over 735,560 / 317,863.
+ADMIN_RAW_BUDGET=753500
+ADMIN_GZIP_BUDGET=327500
 
 status=0
 check() {
