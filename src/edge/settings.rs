@@ -1,4 +1,5 @@
-//! The worker's settings, from `wrangler.toml` vars (overridable per environment).
+//! The Workers' settings, from their wrangler config's vars (overridable per environment), and
+//! their secrets.
 
 use std::cell::OnceCell;
 use std::rc::Rc;
@@ -8,7 +9,7 @@ use worker::{console_error, Env};
 
 use crate::visitor::IdKeys;
 
-/// Deployment settings read from vars on every request (cheap: plain JS properties).
+/// Deployment settings, read from the vars once per isolate ([`Settings::of`]).
 pub struct Settings {
     /// The storefront to proxy (`ORIGIN`); `None` serves the embedded demo storefront.
     #[cfg(not(feature = "admin-worker"))]
