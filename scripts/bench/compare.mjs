@@ -14,8 +14,9 @@
 // Usage (after `npm run build`):
 //   node scripts/bench/compare.mjs [rounds] [requests-per-block] [--wrk-seconds 5]
 //     [--wrk-connections 8] [--wrk-threads 1] [--cold-starts 3] [--ttfb-samples 10]
-//     [--out target/bench/compare.md]
-// `--wrk-seconds 0` leaves out the wrk runs.
+//     [--out target/bench/compare.md] [--tailor-build label=dir ...]
+// `--wrk-seconds 0` leaves out the wrk runs. `--tailor-build o3=/tmp/build-o3` adds the VIP on
+// another build of the page Worker (worker-build's --out-dir), e.g. to weigh a compiler setting.
 import { execFile, execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
@@ -37,6 +38,7 @@ const { values: flags, positionals } = parseArgs({
     "cold-starts": { type: "string", default: "3" },
     "ttfb-samples": { type: "string", default: "10" },
     out: { type: "string", default: "target/bench/compare.md" },
+    "tailor-build": { type: "string", multiple: true, default: [] },
   },
 });
 const ROUNDS = Number(positionals[0] ?? 5);
@@ -143,6 +145,16 @@ const variants = [
   { name: PEER, options: () => GROWTHBOOK, edits: true },
   { name: TAILOR_VIP, options: tailorOptions, seed: seedTailor(configText()), vip: true, edits: true },
   { name: TAILOR_NONE, options: tailorOptions, seed: seedTailor(nothingApplies), vip: true },
+  ...flags["tailor-build"].map((spec) => {
+    const [label, dir] = spec.split("=");
+    if (!label || !dir) throw new Error(`--tailor-build wants label=dir, got "${spec}"`);
+    const options = () => {
+      const o = tailorOptions();
+      o.workers[0].scriptPath = join(resolve(ROOT, dir), "worker/shim.mjs");
+      return o;
+    };
+    return { name: `${TAILOR_VIP}, build ${label}`, options, seed: seedTailor(configText()), vip: true, edits: true };
+  }),
 ];
 
 const parentPid = (pid) => {

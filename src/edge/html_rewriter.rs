@@ -12,6 +12,19 @@ use wasm_bindgen::prelude::*;
 
 use crate::rewrite::{apply_action, ElementOps, RewritePlan};
 
+#[wasm_bindgen(module = "/src/edge/runtime.js")]
+extern "C" {
+    /// Registers a write-only edit whose handler is plain JavaScript (see `runtime.js`).
+    #[wasm_bindgen(catch, js_name = onWrite)]
+    fn on_write(
+        rewriter: &JsHtmlRewriter,
+        selector: &str,
+        method: &str,
+        first: &str,
+        second: &str,
+    ) -> Result<JsHtmlRewriter, JsValue>;
+}
+
 #[wasm_bindgen]
 extern "C" {
     /// The runtime's global `HTMLRewriter` class.
@@ -113,17 +126,30 @@ pub fn check_selector(selector: &str) -> Result<(), String> {
 }
 
 /// Wraps `response` so that its body is rewritten by `plan` as it streams.
+///
+/// Write-only edits (most of them) are registered with handlers in JavaScript, which get their
+/// markup once, here; only the class edits, which read the element, call back into Rust.
 pub fn rewrite(
     plan: &RewritePlan,
     response: &web_sys::Response,
 ) -> Result<web_sys::Response, String> {
     let rewriter = JsHtmlRewriter::new().map_err(describe)?;
-    let as_html = Object::new();
-    Reflect::set(&as_html, &"html".into(), &JsValue::TRUE).map_err(describe)?;
-    let as_html: JsValue = as_html.into();
+    let mut as_html: Option<JsValue> = None;
     for edit in &plan.edits {
+        if let Some((write, first, second)) = edit.action.as_write() {
+            on_write(&rewriter, &edit.selector, write.method(), first, &second)
+                .map_err(describe)?;
+            continue;
+        }
         let action = edit.action.clone();
-        let as_html = as_html.clone();
+        let as_html = match &as_html {
+            Some(options) => options.clone(),
+            None => {
+                let options = Object::new();
+                Reflect::set(&options, &"html".into(), &JsValue::TRUE).map_err(describe)?;
+                as_html.insert(options.into()).clone()
+            }
+        };
         // NOTE: the runtime calls handlers after this function has returned, while the body
         // streams. A `Closure` dropped here would make every call throw (an empty 200 body);
         // `into_js_value` hands it to the JS garbage collector, which frees the Rust side

@@ -1,6 +1,8 @@
 //! Actions on a matched element, and the one function that performs them on any engine's
 //! element type.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 /// What to do with a matched element. Markup (`html`) is inserted as HTML; it was decided
@@ -89,22 +91,101 @@ pub trait ElementOps {
     fn remove_attribute(&mut self, name: &str);
 }
 
+/// An element method that only writes (it needs nothing read from the element), named as the
+/// runtime's `Element` names it. Most actions are one of these, so an engine can apply them
+/// without calling back into the code that decided them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Write {
+    /// `setInnerContent(html, {html: true})`.
+    SetInnerContent,
+    /// `replace(html, {html: true})`.
+    Replace,
+    /// `remove()`.
+    Remove,
+    /// `before(html, {html: true})`.
+    Before,
+    /// `after(html, {html: true})`.
+    After,
+    /// `prepend(html, {html: true})`.
+    Prepend,
+    /// `append(html, {html: true})`.
+    Append,
+    /// `setAttribute(name, value)`.
+    SetAttribute,
+    /// `removeAttribute(name)`.
+    RemoveAttribute,
+}
+
+impl Write {
+    /// The runtime `Element` method's name.
+    pub fn method(self) -> &'static str {
+        match self {
+            Write::SetInnerContent => "setInnerContent",
+            Write::Replace => "replace",
+            Write::Remove => "remove",
+            Write::Before => "before",
+            Write::After => "after",
+            Write::Prepend => "prepend",
+            Write::Append => "append",
+            Write::SetAttribute => "setAttribute",
+            Write::RemoveAttribute => "removeAttribute",
+        }
+    }
+
+    /// Calls the method on `element`: `first` is the markup or the attribute's name, `second`
+    /// the attribute's value (as the element should store it).
+    pub fn apply(self, first: &str, second: &str, element: &mut impl ElementOps) {
+        match self {
+            Write::SetInnerContent => element.set_inner_html(first),
+            Write::Replace => element.replace_html(first),
+            Write::Remove => element.remove(),
+            Write::Before => element.before_html(first),
+            Write::After => element.after_html(first),
+            Write::Prepend => element.prepend_html(first),
+            Write::Append => element.append_html(first),
+            Write::SetAttribute => element.set_attribute(first, second),
+            Write::RemoveAttribute => element.remove_attribute(first),
+        }
+    }
+}
+
+impl Action {
+    /// The write this action is, with its two arguments (see [`Write::apply`]); `None` for the
+    /// class actions, which read the element's `class` first.
+    pub fn as_write(&self) -> Option<(Write, &str, Cow<'_, str>)> {
+        let none = || Cow::Borrowed("");
+        Some(match self {
+            Action::SetInnerContent { html } => (Write::SetInnerContent, html, none()),
+            Action::Replace { html } => (Write::Replace, html, none()),
+            Action::Remove => (Write::Remove, "", none()),
+            Action::Before { html } => (Write::Before, html, none()),
+            Action::After { html } => (Write::After, html, none()),
+            Action::Prepend { html } => (Write::Prepend, html, none()),
+            Action::Append { html } => (Write::Append, html, none()),
+            // NOTE: both engines escape only the quote character in attribute values, so `&`
+            // is escaped here: the value is plain text and must read back exactly as written.
+            Action::SetAttribute { name, value } => (
+                Write::SetAttribute,
+                name,
+                if value.contains('&') {
+                    Cow::Owned(value.replace('&', "&amp;"))
+                } else {
+                    Cow::Borrowed(value.as_str())
+                },
+            ),
+            Action::RemoveAttribute { name } => (Write::RemoveAttribute, name, none()),
+            Action::AddClass { .. } | Action::RemoveClass { .. } => return None,
+        })
+    }
+}
+
 /// Performs `action` on `element`.
 pub fn apply_action(action: &Action, element: &mut impl ElementOps) {
+    if let Some((write, first, second)) = action.as_write() {
+        write.apply(first, &second, element);
+        return;
+    }
     match action {
-        Action::SetInnerContent { html } => element.set_inner_html(html),
-        Action::Replace { html } => element.replace_html(html),
-        Action::Remove => element.remove(),
-        Action::Before { html } => element.before_html(html),
-        Action::After { html } => element.after_html(html),
-        Action::Prepend { html } => element.prepend_html(html),
-        Action::Append { html } => element.append_html(html),
-        // NOTE: both engines escape only the quote character in attribute values, so `&` is
-        // escaped here: the value is plain text and must read back exactly as written.
-        Action::SetAttribute { name, value } => {
-            element.set_attribute(name, &value.replace('&', "&amp;"))
-        }
-        Action::RemoveAttribute { name } => element.remove_attribute(name),
         Action::AddClass { class } => {
             let current = element.attribute("class").unwrap_or_default();
             if !current.split_ascii_whitespace().any(|c| c == class) {
@@ -127,6 +208,8 @@ pub fn apply_action(action: &Action, element: &mut impl ElementOps) {
                 }
             }
         }
+        // Every other action is a write, applied above.
+        _ => {}
     }
 }
 
@@ -213,6 +296,74 @@ mod tests {
         );
         assert_eq!(class_after(Some("a b"), remove()).as_deref(), Some("a b"));
         assert_eq!(class_after(None, remove()), None);
+    }
+
+    #[test]
+    fn every_write_calls_the_runtime_method_of_its_name_with_the_value_escaped() {
+        let html = || "<b>Hi</b>".to_string();
+        let cases = [
+            (
+                Action::SetInnerContent { html: html() },
+                "setInnerContent",
+                "inner <b>Hi</b>",
+            ),
+            (
+                Action::Replace { html: html() },
+                "replace",
+                "replace <b>Hi</b>",
+            ),
+            (Action::Remove, "remove", "remove"),
+            (
+                Action::Before { html: html() },
+                "before",
+                "before <b>Hi</b>",
+            ),
+            (Action::After { html: html() }, "after", "after <b>Hi</b>"),
+            (
+                Action::Prepend { html: html() },
+                "prepend",
+                "prepend <b>Hi</b>",
+            ),
+            (
+                Action::Append { html: html() },
+                "append",
+                "append <b>Hi</b>",
+            ),
+            (
+                Action::SetAttribute {
+                    name: "title".into(),
+                    value: "Tom & \"Jerry\"".into(),
+                },
+                "setAttribute",
+                "set title=Tom &amp; \"Jerry\"",
+            ),
+            (
+                Action::RemoveAttribute {
+                    name: "hidden".into(),
+                },
+                "removeAttribute",
+                "unset hidden",
+            ),
+        ];
+        for (action, method, call) in cases {
+            let (write, first, second) = action.as_write().expect("a write");
+            assert_eq!(write.method(), method);
+            let mut el = Recorder::default();
+            write.apply(first, &second, &mut el);
+            assert_eq!(el.calls, [call], "{method}");
+            let mut through_apply = Recorder::default();
+            apply_action(&action, &mut through_apply);
+            assert_eq!(through_apply.calls, el.calls, "{method}");
+        }
+        for class_action in [
+            Action::AddClass { class: "a".into() },
+            Action::RemoveClass { class: "a".into() },
+        ] {
+            assert!(
+                class_action.as_write().is_none(),
+                "{class_action:?} reads the element"
+            );
+        }
     }
 
     #[test]

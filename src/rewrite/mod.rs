@@ -3,13 +3,15 @@
 //! The core computes a plan; an engine applies it while the page streams. In the worker the
 //! engine is the Workers runtime's own `HTMLRewriter` (see `edge`); natively (tests, CLI) it is
 //! the `lol_html` crate, the same parser. Both call [`apply_action`] on their element type, so
-//! the two engines cannot drift apart in what an action means.
+//! the two engines cannot drift apart in what an action means. (The worker hands the runtime
+//! each write-only action as the method name and arguments [`Action::as_write`] gives, the
+//! mapping [`apply_action`] itself uses.)
 
 mod action;
 #[cfg(not(target_arch = "wasm32"))]
 mod native;
 
-pub use action::{apply_action, Action, ElementOps};
+pub use action::{apply_action, Action, ElementOps, Write};
 #[cfg(not(target_arch = "wasm32"))]
 pub use native::{check_selector, matching_selectors, rewrite_page, NativeRewriter, RewriteError};
 
