@@ -24,7 +24,7 @@ use crate::request::RequestFacts;
 /// Answers a request the page Worker forwarded (anything under `/__tailor/`).
 pub async fn handle(request: Request, env: Env, ctx: Context) -> Response {
     let settings = Settings::of(&env);
-    let facts = facts::extract(&request, js_sys::Date::now());
+    let (facts, _) = facts::extract(&request, js_sys::Date::now());
     if let Some(response) = route(&request, &env, &ctx, &settings, &facts).await {
         return response;
     }

@@ -5,59 +5,94 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use js_sys::{Array, Date, Intl, Object, Reflect};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use web_sys::Request;
+use worker::console_error;
 
 use crate::request::{parse_cookie_header, RequestFacts};
 
-/// The facts of `request` at `now_ms`.
-pub fn extract(request: &Request, now_ms: f64) -> RequestFacts {
-    let headers = request.headers();
-    let header = |name: &str| headers.get(name).ok().flatten();
-    let cf = Reflect::get(request, &"cf".into())
-        .ok()
-        .filter(JsValue::is_object);
-    let cf_text = |key: &str| {
-        cf.as_ref()
-            .and_then(|cf| Reflect::get(cf, &key.into()).ok())
-            .and_then(|v| v.as_string())
-            .filter(|v| !v.is_empty())
+#[wasm_bindgen(module = "/src/edge/runtime.js")]
+extern "C" {
+    /// What Tailor reads of a request, in one string (see `runtime.js`).
+    #[wasm_bindgen(catch, js_name = requestFacts)]
+    fn request_facts(request: &Request) -> Result<String, JsValue>;
+}
+
+/// The request headers the page Worker routes on (read with the facts, in the same crossing).
+#[derive(Debug, Default)]
+#[cfg_attr(feature = "admin-worker", allow(dead_code))]
+pub struct RoutingHeaders {
+    /// `Accept`: does the browser ask for a page?
+    pub accept: Option<String>,
+    /// `Upgrade` (WebSockets pass through).
+    pub upgrade: Option<String>,
+    /// `Range` (partial content passes through).
+    pub range: Option<String>,
+}
+
+/// The facts of `request` at `now_ms`, and the headers the page Worker routes on.
+pub fn extract(request: &Request, now_ms: f64) -> (RequestFacts, RoutingHeaders) {
+    let read = match request_facts(request) {
+        Ok(read) => read,
+        Err(e) => {
+            // NOTE: cannot happen with our own script; the request is then treated as one
+            // without headers (no cookies, no consent signals), which personalizes nothing.
+            console_error!(
+                "tailor: could not read the request ({})",
+                super::html_rewriter::describe(e)
+            );
+            String::new()
+        }
     };
-    let bot = cf
-        .as_ref()
-        .and_then(|cf| Reflect::get(cf, &"botManagement".into()).ok())
-        .filter(JsValue::is_object);
-    let bot_field = |key: &str| bot.as_ref().and_then(|b| Reflect::get(b, &key.into()).ok());
-    let timezone = cf_text("timezone");
+    // "=value" or "" (absent), NUL-separated, in `requestFacts`' order.
+    let mut fields = read
+        .split('\0')
+        .map(|f| f.strip_prefix('=').map(str::to_string));
+    let mut next = || fields.next().flatten();
+    let method = next().unwrap_or_else(|| request.method());
+    let url = next().unwrap_or_else(|| request.url());
+    let cookie = next();
+    let user_agent = next();
+    let accept_language = next();
+    let referrer = next();
+    let sec_gpc = next();
+    let routing = RoutingHeaders {
+        accept: next(),
+        upgrade: next(),
+        range: next(),
+    };
+    let country = next();
+    let region = next();
+    let continent = next();
+    let timezone = next();
+    let bot_score = next().and_then(|s| s.parse::<f64>().ok());
+    let verified_bot = next().is_some();
     let (local_hour, local_weekday) = timezone
         .as_deref()
         .and_then(|tz| local_time(tz, now_ms))
         .unzip();
-    RequestFacts {
-        method: request.method(),
-        url: request.url(),
-        cookies: header("cookie")
-            .map(|h| parse_cookie_header(&h))
-            .unwrap_or_default(),
-        user_agent: header("user-agent"),
-        accept_language: header("accept-language"),
-        referrer: header("referer"),
+    let facts = RequestFacts {
+        method,
+        url,
+        cookies: cookie.map(|h| parse_cookie_header(&h)).unwrap_or_default(),
+        user_agent,
+        accept_language,
+        referrer,
         now_ms: now_ms as u64,
-        country: cf_text("country"),
-        region: cf_text("region"),
-        continent: cf_text("continent"),
+        country,
+        region,
+        continent,
         timezone,
         local_hour,
         local_weekday,
-        sec_gpc: header("sec-gpc").is_some_and(|v| v.trim() == "1"),
-        cf_bot_score: bot_field("score")
-            .and_then(|v| v.as_f64())
+        sec_gpc: sec_gpc.is_some_and(|v| v.trim() == "1"),
+        cf_bot_score: bot_score
             .filter(|s| (0.0..=100.0).contains(s))
             .map(|s| s as u8),
-        cf_verified_bot: bot_field("verifiedBot")
-            .and_then(|v| v.as_bool())
-            .unwrap_or(false),
-    }
+        cf_verified_bot: verified_bot,
+    };
+    (facts, routing)
 }
 
 /// A timezone's formatter, and the local hour and weekday it gave until `until_ms`.

@@ -34,12 +34,13 @@ pub const ADMIN_BINDING: &str = "TAILOR_ADMIN";
 /// origin's response as it is), or a `/__tailor/` route handed to the admin Worker.
 pub async fn handle(request: Request, env: Env, ctx: Context) -> Response {
     let settings = Settings::of(&env);
-    let facts = facts::extract(&request, js_sys::Date::now());
-    let headers = request.headers();
-    let header = |name: &str| headers.get(name).ok().flatten();
+    let (facts, routing) = facts::extract(&request, js_sys::Date::now());
     // NOTE: only a browser navigation (which asks for HTML) that is not personalized is worth a
     // log line; assets pass through silently.
-    let wants_page = header("accept").is_some_and(|accept| accept.contains("text/html"));
+    let wants_page = routing
+        .accept
+        .as_deref()
+        .is_some_and(|accept| accept.contains("text/html"));
 
     if facts.path() == HEALTH_PATH && without_body(&facts.method) {
         return health(&env, &request);
@@ -50,8 +51,8 @@ pub async fn handle(request: Request, env: Env, ctx: Context) -> Response {
 
     if let Err(reason) = check_request(
         &facts.method,
-        header("upgrade").as_deref(),
-        header("range").as_deref(),
+        routing.upgrade.as_deref(),
+        routing.range.as_deref(),
     ) {
         if wants_page {
             console_log!("tailor: pass-through ({}) {}", reason.label(), facts.path());
@@ -82,8 +83,7 @@ pub async fn handle(request: Request, env: Env, ctx: Context) -> Response {
         console_warn!("tailor: preview ignored: {rejected}");
     }
     let preview = preview_state.preview.as_ref();
-    let accept = header("accept");
-    let page_like = likely_page(facts.path(), accept.as_deref());
+    let page_like = likely_page(facts.path(), routing.accept.as_deref());
 
     // NOTE: the waits overlap; a warm isolate has the config cached, so the profile is the
     // only KV read, and new or anonymous visitors (no profile to read) make none. Assets

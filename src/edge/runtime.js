@@ -44,3 +44,36 @@ export function onWrite(rewriter, selector, method, first, second) {
     },
   });
 }
+
+/**
+ * What Tailor reads of a request, in one crossing: method, URL, the headers it reads and
+ * Cloudflare's `request.cf` fields (absent in local development), in the order `extract` in
+ * src/edge/facts.rs reads them. Each field is "=" and its value, or "" when absent; fields are
+ * separated by NUL, which no method, URL or header value can hold (cf strings holding one are
+ * dropped).
+ */
+export function requestFacts(request) {
+  const headers = request.headers;
+  const cf = typeof request.cf === "object" && request.cf !== null ? request.cf : {};
+  const bot = typeof cf.botManagement === "object" && cf.botManagement !== null ? cf.botManagement : {};
+  const field = (value) => (typeof value === "string" && !value.includes("\0") ? `=${value}` : "");
+  const cfText = (value) => (value === "" ? "" : field(value));
+  return [
+    field(request.method),
+    field(request.url),
+    field(headers.get("cookie")),
+    field(headers.get("user-agent")),
+    field(headers.get("accept-language")),
+    field(headers.get("referer")),
+    field(headers.get("sec-gpc")),
+    field(headers.get("accept")),
+    field(headers.get("upgrade")),
+    field(headers.get("range")),
+    cfText(cf.country),
+    cfText(cf.region),
+    cfText(cf.continent),
+    cfText(cf.timezone),
+    typeof bot.score === "number" ? `=${bot.score}` : "",
+    bot.verifiedBot === true ? "=1" : "",
+  ].join("\0");
+}
