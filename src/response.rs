@@ -297,6 +297,26 @@ impl HeaderChanges {
     pub fn is_empty(&self) -> bool {
         self.remove.is_empty() && self.set.is_empty() && self.append.is_empty()
     }
+
+    /// The changes as one line each, in the order they apply: `-name` (delete), then
+    /// `=name\0value` (set), then `+name\0value` (append); what the edge hands the runtime in one
+    /// call. A value holding a CR, LF or NUL (no header may) is refused, named, rather than
+    /// letting it split into another header.
+    pub fn encode(&self) -> Result<String, String> {
+        let mut lines = Vec::with_capacity(self.remove.len() + self.set.len() + self.append.len());
+        lines.extend(self.remove.iter().map(|name| format!("-{name}")));
+        for (op, list) in [('=', &self.set), ('+', &self.append)] {
+            for (name, value) in list {
+                if value.contains(['\r', '\n', '\0']) {
+                    return Err(format!(
+                        "the {name} header's value holds a line break or NUL"
+                    ));
+                }
+                lines.push(format!("{op}{name}\0{value}"));
+            }
+        }
+        Ok(lines.join("\n"))
+    }
 }
 
 /// The header changes for a response whose body is rewritten (`body_changes`) and that
@@ -329,6 +349,35 @@ pub fn header_changes(plan: &ResponsePlan, body_changes: bool) -> HeaderChanges 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn header_changes_are_encoded_one_per_line_in_the_order_they_apply() {
+        let changes = HeaderChanges {
+            remove: vec!["etag", "content-length"],
+            set: vec![("cache-control", "private, no-store".into())],
+            append: vec![
+                ("set-cookie", "a=1; Path=/".into()),
+                ("set-cookie", "b=2".into()),
+            ],
+        };
+        assert_eq!(
+            changes.encode().as_deref(),
+            Ok("-etag\n-content-length\n=cache-control\0private, no-store\n+set-cookie\0a=1; Path=/\n+set-cookie\0b=2")
+        );
+        assert_eq!(HeaderChanges::default().encode().as_deref(), Ok(""));
+    }
+
+    #[test]
+    fn a_header_value_that_would_split_into_another_header_is_refused() {
+        for bad in ["x\n+set-cookie\0evil=1", "x\r\nLocation: /", "x\0y"] {
+            let changes = HeaderChanges {
+                append: vec![("server-timing", bad.into())],
+                ..HeaderChanges::default()
+            };
+            let refused = changes.encode().expect_err(bad);
+            assert!(refused.contains("server-timing"), "{refused}");
+        }
+    }
 
     #[test]
     fn only_plain_get_and_head_requests_are_personalized() {

@@ -10,14 +10,8 @@ use wasm_bindgen::JsCast;
 use web_sys::Request;
 use worker::console_error;
 
+use super::runtime::request_facts;
 use crate::request::{parse_cookie_header, RequestFacts};
-
-#[wasm_bindgen(module = "/src/edge/runtime.js")]
-extern "C" {
-    /// What Tailor reads of a request, in one string (see `runtime.js`).
-    #[wasm_bindgen(catch, js_name = requestFacts)]
-    fn request_facts(request: &Request) -> Result<String, JsValue>;
-}
 
 /// The request headers the page Worker routes on (read with the facts, in the same crossing).
 #[derive(Debug, Default)]

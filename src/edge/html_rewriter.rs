@@ -10,20 +10,8 @@ use js_sys::{Object, Reflect};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::*;
 
+use super::runtime::on_write;
 use crate::rewrite::{apply_action, ElementOps, RewritePlan};
-
-#[wasm_bindgen(module = "/src/edge/runtime.js")]
-extern "C" {
-    /// Registers a write-only edit whose handler is plain JavaScript (see `runtime.js`).
-    #[wasm_bindgen(catch, js_name = onWrite)]
-    fn on_write(
-        rewriter: &JsHtmlRewriter,
-        selector: &str,
-        method: &str,
-        first: &str,
-        second: &str,
-    ) -> Result<JsHtmlRewriter, JsValue>;
-}
 
 #[wasm_bindgen]
 extern "C" {

@@ -36,6 +36,7 @@ mod privacy;
 #[cfg(feature = "admin-worker")]
 mod profiles;
 mod reply;
+mod runtime;
 mod settings;
 mod store;
 #[cfg(feature = "admin-worker")]

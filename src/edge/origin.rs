@@ -9,6 +9,7 @@ use web_sys::{Request, RequestInit, RequestRedirect, Response, Url};
 use worker::{console_warn, Env};
 
 use super::html_rewriter::describe;
+use super::runtime::fetch_origin;
 use super::settings::Settings;
 
 /// Name of the Workers Static Assets binding holding the demo storefront.
@@ -16,9 +17,6 @@ pub const ASSETS_BINDING: &str = "ASSETS";
 
 #[wasm_bindgen]
 extern "C" {
-    #[wasm_bindgen(js_name = fetch)]
-    fn global_fetch(request: &Request) -> Promise;
-
     /// A service binding: `ASSETS`, or the admin Worker.
     type FetcherBinding;
 
@@ -51,7 +49,9 @@ pub fn without_body(method: &str) -> bool {
 
 async fn fetch_once(env: &Env, settings: &Settings, request: &Request) -> Result<Response, String> {
     let promise = match &settings.origin {
-        Some(origin) => global_fetch(&origin_request(origin, request)?),
+        // NOTE: one call into the runtime (`runtime.js`) builds the origin's request (same
+        // method, headers and body stream, redirects handed back) and fetches it.
+        Some(origin) => fetch_origin(origin, request).map_err(describe)?,
         None => {
             return fetch_binding(env, ASSETS_BINDING, request)
                 .await
@@ -92,22 +92,4 @@ pub async fn fetch_path(
     init.set_redirect(RequestRedirect::Manual);
     let moved = Request::new_with_str_and_init(&url.href(), &init).map_err(describe)?;
     fetch(env, settings, &moved).await
-}
-
-/// The same request, addressed to the origin: same method, headers and body stream; the
-/// origin's redirects are passed to the browser rather than followed here.
-fn origin_request(origin: &str, request: &Request) -> Result<Request, String> {
-    let url = Url::new(&request.url()).map_err(describe)?;
-    let target = format!("{origin}{}{}", url.pathname(), url.search());
-    let init = RequestInit::new();
-    init.set_method(&request.method());
-    init.set_headers(&request.headers());
-    // NOTE: a GET or HEAD can arrive with a body (`Content-Length: 0` from some clients, or
-    // bytes): the runtime gives it a body stream, but a `Request` with one of those methods
-    // cannot have a body, and the origin was "unreachable" (a 502 of ours). The body is dropped.
-    if let Some(body) = request.body().filter(|_| !without_body(&request.method())) {
-        init.set_body(&body);
-    }
-    init.set_redirect(RequestRedirect::Manual);
-    Request::new_with_str_and_init(&target, &init).map_err(describe)
 }

@@ -11,6 +11,7 @@ use worker::{console_error, console_log, console_warn, Context, Env};
 
 use super::origin::without_body;
 use super::reply::reply;
+use super::runtime::with_headers;
 use super::settings::{self, Settings};
 use super::{events, facts, html_rewriter, identify, origin, store};
 use crate::admin::{check_token, Access, ADMIN_PREFIX};
@@ -335,29 +336,14 @@ fn respond(
         // A second handle on the same JS object (not `Response.clone()`, which tees the body).
         Clone::clone(&origin)
     };
-    let rebuilt = (|| -> Result<Response, JsValue> {
-        let headers = Headers::new_with_headers(&source.headers())?;
-        for name in &changes.remove {
-            headers.delete(name)?;
-        }
-        for (name, value) in &changes.set {
-            headers.set(name, value)?;
-        }
-        for (name, value) in &changes.append {
-            headers.append(name, value)?;
-        }
-        let init = ResponseInit::new();
-        init.set_status(source.status());
-        init.set_status_text(&source.status_text());
-        init.set_headers(&headers);
-        Response::new_with_opt_readable_stream_and_init(source.body().as_ref(), &init)
-    })();
+    let rebuilt = changes
+        .encode()
+        .and_then(|encoded| with_headers(&source, &encoded).map_err(html_rewriter::describe));
     match rebuilt {
         Ok(response) => response,
-        Err(e) => {
+        Err(reason) => {
             console_error!(
-                "tailor: could not build the response ({}): serving the origin unchanged",
-                html_rewriter::describe(e)
+                "tailor: could not build the response ({reason}): serving the origin unchanged"
             );
             origin
         }

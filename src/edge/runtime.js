@@ -77,3 +77,63 @@ export function requestFacts(request) {
     bot.verifiedBot === true ? "=1" : "",
   ].join("\0");
 }
+
+/**
+ * `key` of the KV namespace `env[binding]` as text (null when absent), in one crossing. It
+ * rejects with the reason Tailor logs: the read failed, or it took longer than `timeoutMs`
+ * (the page does not wait for a hung read).
+ */
+export function kvText(env, binding, key, timeoutMs) {
+  const kv = env[binding];
+  if (kv === undefined || kv === null || typeof kv.get !== "function") {
+    return Promise.reject(new Error(`KV binding ${binding} unavailable`));
+  }
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`KV read took longer than ${timeoutMs} ms`)), timeoutMs);
+  });
+  const read = Promise.resolve()
+    .then(() => kv.get(key, "text"))
+    .catch((error) => {
+      throw new Error(`KV read failed: ${error instanceof Error ? error.message : error}`);
+    });
+  return Promise.race([read, late]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Fetches `request` from the origin at `origin` (scheme and host): same method, headers and
+ * body stream, the path and query string kept, the origin's redirects handed back to the
+ * browser rather than followed. A GET or HEAD that arrived with a body (some clients send
+ * `Content-Length: 0`) goes without it: a Request with those methods cannot have one.
+ */
+export function fetchOrigin(origin, request) {
+  const url = new URL(request.url);
+  const method = request.method;
+  const init = { method, headers: request.headers, redirect: "manual" };
+  const upper = method.toUpperCase();
+  if (upper !== "GET" && upper !== "HEAD" && request.body !== null) init.body = request.body;
+  return fetch(origin + url.pathname + url.search, init);
+}
+
+/**
+ * `source`'s status, body stream and headers, with Tailor's header changes: `changes` holds
+ * one change per line, "-name" (delete), "=name\0value" (set) or "+name\0value" (append),
+ * applied in that order of lines. Header names and values cannot hold a NUL or a newline.
+ */
+export function withHeaders(source, changes) {
+  const headers = new Headers(source.headers);
+  for (const line of changes.split("\n")) {
+    const op = line[0];
+    const rest = line.slice(1);
+    if (op === "-") {
+      headers.delete(rest);
+    } else if (op === "=" || op === "+") {
+      const at = rest.indexOf("\0");
+      const name = rest.slice(0, at);
+      const value = rest.slice(at + 1);
+      if (op === "=") headers.set(name, value);
+      else headers.append(name, value);
+    }
+  }
+  return new Response(source.body, { status: source.status, statusText: source.statusText, headers });
+}

@@ -5,11 +5,13 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use futures_util::future::{select, Either};
-use futures_util::pin_mut;
-use worker::{console_error, console_log, console_warn, Delay, Env, KvStore};
+use wasm_bindgen_futures::JsFuture;
+#[cfg(feature = "admin-worker")]
+use worker::KvStore;
+use worker::{console_error, console_log, console_warn, Env};
 
-use super::html_rewriter::check_selector;
+use super::html_rewriter::{check_selector, describe};
+use super::runtime::kv_text;
 use super::settings::Settings;
 use crate::assignment::{self, BANDIT_WEIGHTS_KEY};
 use crate::config::{Config, CONFIG_KEY};
@@ -233,17 +235,13 @@ pub async fn profile(env: &Env, settings: &Settings, key: &str) -> Option<Profil
 
 /// Reads a text value from the `TAILOR_KV` namespace within `timeout`.
 pub async fn read(env: &Env, key: &str, timeout: Duration) -> Result<Option<String>, String> {
-    let kv = namespace(env)?;
-    let get = kv.get(key).text();
-    let delay = Delay::from(timeout);
-    pin_mut!(get);
-    pin_mut!(delay);
-    match select(get, delay).await {
-        Either::Left((result, _)) => result.map_err(|e| format!("KV read failed: {e}")),
-        Either::Right(_) => Err(format!(
-            "KV read took longer than {} ms",
-            timeout.as_millis()
-        )),
+    // NOTE: one call into the runtime (`runtime.js`), which races the read against the
+    // budget and clears its timer, instead of a dozen crossings through workers-rs' KV and
+    // timer types on every page view.
+    let read = kv_text(env, super::KV_BINDING, key, timeout.as_millis() as f64);
+    match JsFuture::from(read).await {
+        Ok(text) => Ok(text.as_string()),
+        Err(reason) => Err(describe(reason)),
     }
 }
 
@@ -272,6 +270,7 @@ pub async fn delete(env: &Env, key: &str) -> Result<(), String> {
         .map_err(|e| format!("KV delete of {key} failed: {e}"))
 }
 
+#[cfg(feature = "admin-worker")]
 fn namespace(env: &Env) -> Result<KvStore, String> {
     env.kv(super::KV_BINDING)
         .map_err(|e| format!("KV binding {} unavailable: {e}", super::KV_BINDING))

@@ -1,0 +1,44 @@
+//! Bindings to `runtime.js`: the page path's calls into the Workers runtime, each one a small
+//! JavaScript function that does in one crossing what would otherwise take many (every call
+//! between the Wasm and JavaScript costs, and strings are copied each way).
+// The admin Worker reads KV and request facts through these, but builds no pages.
+#![cfg_attr(feature = "admin-worker", allow(dead_code))]
+
+use js_sys::Promise;
+use wasm_bindgen::prelude::*;
+use web_sys::{Request, Response};
+use worker::Env;
+
+use super::html_rewriter::JsHtmlRewriter;
+
+#[wasm_bindgen(module = "/src/edge/runtime.js")]
+extern "C" {
+    /// What Tailor reads of a request, in one string: `"=value"` or `""` (absent) per field,
+    /// NUL-separated, in the order `facts::extract` reads them.
+    #[wasm_bindgen(catch, js_name = requestFacts)]
+    pub fn request_facts(request: &Request) -> Result<String, JsValue>;
+
+    /// A KV value as text, or null; rejects with the reason Tailor logs (failed, or slower
+    /// than `timeout_ms`).
+    #[wasm_bindgen(js_name = kvText)]
+    pub fn kv_text(env: &Env, binding: &str, key: &str, timeout_ms: f64) -> Promise;
+
+    /// `request` fetched from the origin at `origin`, redirects handed back to the browser.
+    #[wasm_bindgen(catch, js_name = fetchOrigin)]
+    pub fn fetch_origin(origin: &str, request: &Request) -> Result<Promise, JsValue>;
+
+    /// `source` with Tailor's header changes (as `HeaderChanges::encode` writes them).
+    #[wasm_bindgen(catch, js_name = withHeaders)]
+    pub fn with_headers(source: &Response, changes: &str) -> Result<Response, JsValue>;
+
+    /// Registers a write-only edit whose element handler is plain JavaScript: elements
+    /// stream through without calling back into the Wasm.
+    #[wasm_bindgen(catch, js_name = onWrite)]
+    pub fn on_write(
+        rewriter: &JsHtmlRewriter,
+        selector: &str,
+        method: &str,
+        first: &str,
+        second: &str,
+    ) -> Result<JsHtmlRewriter, JsValue>;
+}
