@@ -224,15 +224,21 @@ pub fn decide(
 /// their signed id, and the logged-in customer when the storefront's identity cookie verifies
 /// with one of `identity_secrets` (asked for only when there is a config). An identity cookie
 /// that does not verify comes back as the problem: the visitor is then not logged in.
-pub fn identify(
+pub fn identify<S: AsRef<[Vec<u8>]>>(
     config: Option<&Config>,
     request: &RequestFacts,
     fresh: [u8; VISITOR_ID_BYTES],
     keys: impl FnOnce() -> Option<IdKeys>,
-    identity_secrets: impl FnOnce() -> Vec<Vec<u8>>,
+    identity_secrets: impl FnOnce() -> S,
 ) -> (Visitor, Option<IdentityError>) {
-    let default_policy = ConsentPolicy::default();
-    let policy = config.map_or(&default_policy, |c| &c.consent);
+    let default_policy;
+    let policy = match config {
+        Some(config) => &config.consent,
+        None => {
+            default_policy = ConsentPolicy::default();
+            &default_policy
+        }
+    };
     if !decide_consent(policy, request).personal {
         return (Visitor::anonymous(fresh), None);
     }
@@ -244,10 +250,10 @@ pub fn identify(
         return (visitor, None);
     };
     let secrets = identity_secrets();
-    if secrets.is_empty() {
+    if secrets.as_ref().is_empty() {
         return (visitor, None);
     }
-    let secrets: Vec<&[u8]> = secrets.iter().map(Vec::as_slice).collect();
+    let secrets: Vec<&[u8]> = secrets.as_ref().iter().map(Vec::as_slice).collect();
     match config.identity.customer(request, &secrets) {
         Ok(customer) => {
             visitor.customer_id = customer;

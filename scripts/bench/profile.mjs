@@ -4,6 +4,7 @@
 // runtime's HTMLRewriter and fetch, Miniflare's KV simulator, and the rest.
 //
 // Usage: bash scripts/build.sh page-profiling && node scripts/bench/profile.mjs [requests] [page]
+//   NOTHING=1: a config with no slots and no experiments (nothing applies); TOP=n; FOCUS=name
 //   (the profiling build keeps the Wasm's function names: build-profiling/)
 import { spawn } from "node:child_process";
 import http from "node:http";
@@ -29,7 +30,9 @@ const mf = new Miniflare({ ...options, inspectorPort: 0, unsafeInspectorProxy: t
 const url = String(await mf.ready).replace(/\/$/, "");
 await migrate(mf);
 const kv = await mf.getKVNamespace("TAILOR_KV");
-for (const { key, value } of kvEntries()) await kv.put(key, value);
+// NOTHING=1: the fixture config without slots and experiments (the benchmark's "nothing applies").
+const nothing = (text) => JSON.stringify({ ...JSON.parse(text), slots: [], experiments: [] });
+for (const { key, value } of kvEntries()) await kv.put(key, key === "config" && process.env.NOTHING ? nothing(value) : value);
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 const cookies = new Map();

@@ -48,7 +48,6 @@ use worker::{console_warn, event, Context, Env};
 use crate::config::Config;
 use crate::request::RequestFacts;
 use crate::visitor::{Visitor, VISITOR_ID_BYTES};
-use settings::{rotating_secret, IDENTITY_SECRET};
 
 /// Name of the Workers KV binding holding config and profiles.
 pub const KV_BINDING: &str = "TAILOR_KV";
@@ -104,7 +103,7 @@ pub(super) fn identify(
         facts,
         fresh,
         || settings::id_keys(env),
-        || rotating_secret(env, IDENTITY_SECRET),
+        || settings::identity_secrets(env),
     );
     if let Some(problem) = problem {
         console_warn!("tailor: {problem}: the visitor is not treated as logged in");

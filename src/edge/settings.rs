@@ -28,6 +28,7 @@ thread_local! {
     // version, served by new isolates), so they are read once per isolate, not per request.
     static SETTINGS: OnceCell<Rc<Settings>> = const { OnceCell::new() };
     static ID_KEYS: OnceCell<Option<IdKeys>> = const { OnceCell::new() };
+    static IDENTITY_SECRETS: OnceCell<Rc<[Vec<u8>]>> = const { OnceCell::new() };
 }
 
 impl Settings {
@@ -78,6 +79,15 @@ pub fn rotating_secret(env: &Env, name: &str) -> Vec<Vec<u8>> {
         .flatten()
         .map(String::into_bytes)
         .collect()
+}
+
+/// The storefront's identity-cookie secrets ([`rotating_secret`] of [`IDENTITY_SECRET`]),
+/// read once per isolate.
+pub fn identity_secrets(env: &Env) -> Rc<[Vec<u8>]> {
+    IDENTITY_SECRETS.with(|cell| {
+        cell.get_or_init(|| rotating_secret(env, IDENTITY_SECRET).into())
+            .clone()
+    })
 }
 
 /// The admin routes' bearer token (the page Worker checks it for its health route only).
