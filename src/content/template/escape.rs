@@ -37,16 +37,38 @@ fn entity(c: char) -> Option<&'static str> {
     }
 }
 
+/// Whether `byte` is one of the characters [`entity`] escapes (all ASCII, so a byte search
+/// finds them without splitting a character).
+fn needs_entity(byte: u8) -> bool {
+    matches!(byte, b'&' | b'<' | b'>' | b'"' | b'\'')
+}
+
+/// `text` split at the characters [`entity`] escapes: the run before the next one, and that
+/// character's entity (`None` at the end).
+fn next_run(text: &str, escape: bool) -> (&str, Option<&'static str>, &str) {
+    match text.bytes().position(|b| escape && needs_entity(b)) {
+        Some(at) => (
+            &text[..at],
+            entity(char::from(text.as_bytes()[at])),
+            &text[at + 1..],
+        ),
+        None => (text, None, ""),
+    }
+}
+
 /// Escapes `& < > " '`: safe in text and in single- or double-quoted attribute values.
 pub(super) fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match entity(c) {
+    let mut rest = text;
+    loop {
+        let (run, escaped, after) = next_run(rest, true);
+        out.push_str(run);
+        match escaped {
             Some(e) => out.push_str(e),
-            None => out.push(c),
+            None => return out,
         }
+        rest = after;
     }
-    out
 }
 
 /// Whether a value may begin a URL: relative (no scheme), or `http:`, `https:`, `mailto:`,
@@ -175,18 +197,28 @@ impl Out {
             }
             return;
         }
-        let mut utf8 = [0; 4];
-        for c in text.chars() {
-            let unit = match entity(c).filter(|_| sink.escape) {
-                Some(e) => e,
-                None => c.encode_utf8(&mut utf8),
+        // NOTE: in text, output is cut at the last whole character or entity that fits.
+        let mut rest = text;
+        loop {
+            let (run, escaped, after) = next_run(rest, sink.escape);
+            let room = self.cap - self.buf.len();
+            let fits = if run.len() <= room {
+                self.buf.push_str(run);
+                escaped.is_none_or(|e| self.buf.len() + e.len() <= self.cap)
+            } else {
+                self.buf.push_str(&run[..floor_boundary(run, room)]);
+                false
             };
-            if self.buf.len() + unit.len() > self.cap {
+            if !fits {
                 self.safe = self.buf.len();
                 self.done = true;
                 return;
             }
-            self.buf.push_str(unit);
+            match escaped {
+                Some(e) => self.buf.push_str(e),
+                None => break,
+            }
+            rest = after;
         }
         self.safe = self.buf.len();
     }
@@ -218,6 +250,52 @@ fn cut_in_spans(text: &str, spans: &[(usize, usize)], room: usize) -> Option<usi
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Character by character: what `Out::output` must give for text and for attribute-less
+    /// plain output, at any cap.
+    fn reference_output(start: &str, text: &str, escape: bool, cap: usize) -> (String, bool) {
+        let mut buf = start.to_string();
+        for c in text.chars() {
+            let mut utf8 = [0; 4];
+            let unit = match entity(c).filter(|_| escape) {
+                Some(e) => e,
+                None => c.encode_utf8(&mut utf8),
+            };
+            if buf.len() + unit.len() > cap {
+                return (buf, true);
+            }
+            buf.push_str(unit);
+        }
+        (buf, false)
+    }
+
+    #[test]
+    fn output_escapes_and_cuts_exactly_as_character_by_character() {
+        let texts = ["", "plain", "a<b>&\"c'", "<<&&", "é<ü>€😀&x", "😀😀", "&"];
+        for text in texts {
+            for escape in [true, false] {
+                let sink = Sink {
+                    escape,
+                    in_text: true,
+                    ..Sink::default()
+                };
+                for cap in 0..=text.len() * 6 + 3 {
+                    let before = if cap >= 2 { "ab" } else { "" };
+                    let mut out = Out::new(cap);
+                    out.literal(before, &Cuts::Anywhere);
+                    out.output(text, sink);
+                    let (expected, cut) = reference_output(before, text, escape, cap);
+                    assert_eq!(out.is_done(), cut, "{text:?} escape={escape} cap={cap}");
+                    assert_eq!(out.finish(), expected, "{text:?} escape={escape} cap={cap}");
+                }
+            }
+            let expected: String = text
+                .chars()
+                .map(|c| entity(c).map_or(c.to_string(), str::to_string))
+                .collect();
+            assert_eq!(escape_html(text), expected, "{text:?}");
+        }
+    }
 
     #[test]
     fn url_starts_are_checked_like_browsers_parse_them() {

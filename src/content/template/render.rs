@@ -10,9 +10,11 @@ use super::{MAX_OUTPUT_BYTES, MAX_RENDER_STEPS};
 
 /// Renders `nodes`; see [`super::Template::render`].
 pub(super) fn render(nodes: &[Node], context: &Value) -> String {
-    let mut renderer = Renderer {
-        root: context,
-        scopes: Vec::new(),
+    let mut renderer: Renderer<'_, '_> = Renderer {
+        names: Names {
+            root: context,
+            scopes: Vec::new(),
+        },
         out: Out::new(MAX_OUTPUT_BYTES),
         steps: MAX_RENDER_STEPS,
     };
@@ -20,17 +22,127 @@ pub(super) fn render(nodes: &[Node], context: &Value) -> String {
     renderer.out.finish()
 }
 
-struct Renderer<'c> {
-    root: &'c Value,
-    /// Loop variables (and `forloop`), innermost last.
-    scopes: Vec<(String, Value)>,
+struct Renderer<'c, 'n> {
+    names: Names<'c, 'n>,
     out: Out,
     /// What is left of the work budget (nodes and loop iterations).
     steps: u32,
 }
 
-impl Renderer<'_> {
-    fn nodes(&mut self, nodes: &[Node]) {
+/// What a name in a template refers to: the context, and the loops around the node.
+struct Names<'c, 'n> {
+    root: &'c Value,
+    /// Loop variables and `forloop`s, innermost last.
+    scopes: Vec<Scope<'c, 'n>>,
+}
+
+impl<'c, 'n> Names<'c, 'n> {
+    fn operand<'a>(&'a self, operand: &'a Operand) -> Cow<'a, Value> {
+        match operand {
+            Operand::Literal(value) => Cow::Borrowed(value),
+            Operand::Path(path) => self.lookup(path),
+        }
+    }
+
+    fn lookup(&self, path: &[Segment]) -> Cow<'_, Value> {
+        let Some((Segment::Key(first), rest)) = path.split_first() else {
+            return Cow::Owned(Value::Null);
+        };
+        let found = match self.scopes.iter().rev().find(|scope| scope.is_named(first)) {
+            Some(Scope::Item { value, .. }) => walk(value, rest),
+            Some(Scope::ForLoop { index, length }) => {
+                return Cow::Owned(match walk(&forloop(*index, *length), rest) {
+                    Ok(value) => value.clone(),
+                    Err(computed) => computed,
+                })
+            }
+            None => match self.root.get(first) {
+                Some(value) => walk(value, rest),
+                None => Err(Value::Null),
+            },
+        };
+        match found {
+            Ok(value) => Cow::Borrowed(value),
+            Err(computed) => Cow::Owned(computed),
+        }
+    }
+
+    /// The value at `operand` when it is a path into the context itself (no loop variable
+    /// shadows its first key), borrowed for as long as the context lives; `None` otherwise.
+    fn context_value(&self, operand: &Operand) -> Option<&'c Value> {
+        let Operand::Path(path) = operand else {
+            return None;
+        };
+        let Some((Segment::Key(first), rest)) = path.split_first() else {
+            return None;
+        };
+        if self.scopes.iter().any(|scope| scope.is_named(first)) {
+            return None;
+        }
+        let root: &'c Value = self.root;
+        root.get(first).and_then(|value| walk(value, rest).ok())
+    }
+}
+
+/// What a `for` loop puts in scope.
+enum Scope<'c, 'n> {
+    /// The loop variable: borrowed from the context when the loop reads it, else a copy.
+    Item {
+        name: &'n str,
+        value: Cow<'c, Value>,
+    },
+    /// The loop's position; the `forloop` object is only built when a template reads it.
+    ForLoop { index: usize, length: usize },
+}
+
+impl<'c, 'n> Scope<'c, 'n> {
+    fn is_named(&self, name: &str) -> bool {
+        match self {
+            Scope::Item { name: item, .. } => *item == name,
+            Scope::ForLoop { .. } => name == "forloop",
+        }
+    }
+}
+
+/// Liquid's `forloop` object at `index` (from 0) of `length`.
+fn forloop(index: usize, length: usize) -> Value {
+    serde_json::json!({
+        "index": index + 1,
+        "index0": index,
+        "rindex": length - index,
+        "rindex0": length - index - 1,
+        "first": index == 0,
+        "last": index + 1 == length,
+        "length": length,
+    })
+}
+
+/// Where `rest` leads from `current`: a value inside it, or one computed (`size`, or null when
+/// the path leads nowhere).
+fn walk<'v>(mut current: &'v Value, rest: &[Segment]) -> Result<&'v Value, Value> {
+    for (i, segment) in rest.iter().enumerate() {
+        let next = match (segment, current) {
+            (Segment::Key(key), Value::Object(fields)) if fields.contains_key(key) => {
+                fields.get(key)
+            }
+            (Segment::Index(index), Value::Array(items)) => items.get(*index),
+            (Segment::Key(key), Value::Array(items)) if key == "first" => items.first(),
+            (Segment::Key(key), Value::Array(items)) if key == "last" => items.last(),
+            (Segment::Key(key), _) if key == "size" && i + 1 == rest.len() => {
+                return Err(size(current));
+            }
+            _ => None,
+        };
+        match next {
+            Some(value) => current = value,
+            None => return Err(Value::Null),
+        }
+    }
+    Ok(current)
+}
+
+impl<'c, 'n> Renderer<'c, 'n> {
+    fn nodes(&mut self, nodes: &'n [Node]) {
         for node in nodes {
             if self.out.is_done() {
                 return;
@@ -49,18 +161,21 @@ impl Renderer<'_> {
                     sink,
                     ..
                 } => {
-                    let mut text = {
-                        let mut value = self.operand(value).into_owned();
+                    let value = self.names.operand(value);
+                    let mut text = if filters.is_empty() {
+                        text_of(&value)
+                    } else {
+                        let mut value = value.into_owned();
                         for filter in filters {
                             value = self.filter(value, filter);
                         }
-                        to_text(&value)
+                        Cow::Owned(to_text(&value))
                     };
                     if sink.encode_query && filters.last() != Some(&Filter::UrlEncode) {
-                        text = url_encode(&text);
+                        text = Cow::Owned(url_encode(&text));
                     }
                     if sink.check_scheme && !is_safe_url_start(&text) {
-                        text = "#".into();
+                        text = Cow::Borrowed("#");
                     }
                     self.out.output(&text, *sink);
                 }
@@ -84,9 +199,22 @@ impl Renderer<'_> {
                     empty,
                     ..
                 } => {
-                    let mut items: Vec<Value> = match &*self.operand(collection) {
-                        Value::Array(items) => items.iter().take(*limit).cloned().collect(),
-                        _ => Vec::new(),
+                    // NOTE: a loop over the context (the usual case) borrows its items; one
+                    // over another loop's variable copies them, as that scope is ours.
+                    let mut items: Vec<Cow<'c, Value>> = match self.names.context_value(collection)
+                    {
+                        Some(Value::Array(items)) => {
+                            items.iter().take(*limit).map(Cow::Borrowed).collect()
+                        }
+                        Some(_) => Vec::new(),
+                        None => match &*self.names.operand(collection) {
+                            Value::Array(items) => items
+                                .iter()
+                                .take(*limit)
+                                .map(|item| Cow::Owned(item.clone()))
+                                .collect(),
+                            _ => Vec::new(),
+                        },
                     };
                     if *reversed {
                         items.reverse();
@@ -100,66 +228,17 @@ impl Renderer<'_> {
                             break;
                         }
                         self.steps -= 1;
-                        let forloop = serde_json::json!({
-                            "index": index + 1,
-                            "index0": index,
-                            "rindex": length - index,
-                            "rindex0": length - index - 1,
-                            "first": index == 0,
-                            "last": index + 1 == length,
-                            "length": length,
+                        self.names.scopes.push(Scope::ForLoop { index, length });
+                        self.names.scopes.push(Scope::Item {
+                            name: variable,
+                            value: item,
                         });
-                        self.scopes.push(("forloop".into(), forloop));
-                        self.scopes.push((variable.clone(), item));
                         self.nodes(body);
-                        self.scopes.truncate(self.scopes.len() - 2);
+                        self.names.scopes.truncate(self.names.scopes.len() - 2);
                     }
                 }
             }
         }
-    }
-
-    fn operand<'a>(&'a self, operand: &'a Operand) -> Cow<'a, Value> {
-        match operand {
-            Operand::Literal(value) => Cow::Borrowed(value),
-            Operand::Path(path) => self.lookup(path),
-        }
-    }
-
-    fn lookup(&self, path: &[Segment]) -> Cow<'_, Value> {
-        const NULL: Value = Value::Null;
-        let Some((Segment::Key(first), rest)) = path.split_first() else {
-            return Cow::Owned(NULL);
-        };
-        let root = self
-            .scopes
-            .iter()
-            .rev()
-            .find(|(name, _)| name == first)
-            .map(|(_, value)| value)
-            .or_else(|| self.root.get(first));
-        let Some(mut current) = root else {
-            return Cow::Owned(NULL);
-        };
-        for (i, segment) in rest.iter().enumerate() {
-            let next = match (segment, current) {
-                (Segment::Key(key), Value::Object(fields)) if fields.contains_key(key) => {
-                    fields.get(key)
-                }
-                (Segment::Index(index), Value::Array(items)) => items.get(*index),
-                (Segment::Key(key), Value::Array(items)) if key == "first" => items.first(),
-                (Segment::Key(key), Value::Array(items)) if key == "last" => items.last(),
-                (Segment::Key(key), _) if key == "size" && i + 1 == rest.len() => {
-                    return Cow::Owned(size(current));
-                }
-                _ => None,
-            };
-            match next {
-                Some(value) => current = value,
-                None => return Cow::Owned(NULL),
-            }
-        }
-        Cow::Borrowed(current)
     }
 
     fn filter(&self, value: Value, filter: &Filter) -> Value {
@@ -173,7 +252,7 @@ impl Renderer<'_> {
                     _ => false,
                 };
                 if blank {
-                    self.operand(fallback).into_owned()
+                    self.names.operand(fallback).into_owned()
                 } else {
                     value
                 }
@@ -193,7 +272,7 @@ impl Renderer<'_> {
             }
             Filter::Truncate(length) => {
                 let length =
-                    number(&self.operand(length)).map_or(0, |n| n.clamp(0.0, 1e9) as usize);
+                    number(&self.names.operand(length)).map_or(0, |n| n.clamp(0.0, 1e9) as usize);
                 let text = text();
                 if text.chars().count() <= length {
                     Value::String(text)
@@ -210,7 +289,7 @@ impl Renderer<'_> {
                 };
                 let currency = currency
                     .as_ref()
-                    .map(|c| to_text(&self.operand(c)).to_ascii_uppercase());
+                    .map(|c| to_text(&self.names.operand(c)).to_ascii_uppercase());
                 Value::String(money(amount, currency.as_deref()))
             }
             Filter::Round(digits) => {
@@ -219,7 +298,7 @@ impl Renderer<'_> {
                 };
                 let digits = digits
                     .as_ref()
-                    .and_then(|d| number(&self.operand(d)))
+                    .and_then(|d| number(&self.names.operand(d)))
                     .map_or(0, |d| d.clamp(0.0, 10.0) as i32);
                 let scale = 10f64.powi(digits);
                 let rounded = (n * scale).round() / scale;
@@ -229,19 +308,28 @@ impl Renderer<'_> {
                     float(rounded)
                 }
             }
-            Filter::Plus(other) => {
-                arithmetic(&value, &self.operand(other), i64::checked_add, |a, b| a + b)
-            }
-            Filter::Minus(other) => {
-                arithmetic(&value, &self.operand(other), i64::checked_sub, |a, b| a - b)
-            }
-            Filter::Times(other) => {
-                arithmetic(&value, &self.operand(other), i64::checked_mul, |a, b| a * b)
-            }
+            Filter::Plus(other) => arithmetic(
+                &value,
+                &self.names.operand(other),
+                i64::checked_add,
+                |a, b| a + b,
+            ),
+            Filter::Minus(other) => arithmetic(
+                &value,
+                &self.names.operand(other),
+                i64::checked_sub,
+                |a, b| a - b,
+            ),
+            Filter::Times(other) => arithmetic(
+                &value,
+                &self.names.operand(other),
+                i64::checked_mul,
+                |a, b| a * b,
+            ),
             Filter::Join(separator) => {
                 let separator = separator
                     .as_ref()
-                    .map_or_else(|| " ".to_string(), |s| to_text(&self.operand(s)));
+                    .map_or_else(|| " ".to_string(), |s| to_text(&self.names.operand(s)));
                 match &value {
                     Value::Array(items) => Value::String(
                         items
@@ -296,11 +384,11 @@ impl Renderer<'_> {
     }
 
     fn comparison(&self, comparison: &Comparison) -> bool {
-        let left = self.operand(&comparison.left);
+        let left = self.names.operand(&comparison.left);
         let Some((op, right)) = &comparison.right else {
             return truthy(&left);
         };
-        let right = self.operand(right);
+        let right = self.names.operand(right);
         match op {
             CompareOp::Eq => equal(&left, &right),
             CompareOp::Ne => !equal(&left, &right),
@@ -342,6 +430,14 @@ fn equal(a: &Value, b: &Value) -> bool {
 
 /// How a value prints: strings as they are, numbers as JSON writes them, nil as nothing,
 /// arrays as their items run together, objects as nothing.
+/// [`to_text`], borrowing a string value rather than copying it.
+fn text_of(value: &Value) -> Cow<'_, str> {
+    match value {
+        Value::String(s) => Cow::Borrowed(s),
+        other => Cow::Owned(to_text(other)),
+    }
+}
+
 pub(super) fn to_text(value: &Value) -> String {
     match value {
         Value::Null | Value::Object(_) => String::new(),

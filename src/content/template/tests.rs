@@ -21,6 +21,7 @@ fn context() -> Value {
         "page": {"path": "/products/a b", "query": {"q": "x&y=1"}},
         "profile": {"list": [], "url": "javascript:alert(1)", "site": "https://ok.test/a", "zero": 0, "no": false},
         "hostile": "<script>alert(\"x\")</script>&'",
+        "nested": [{"name": "a", "variants": [1, 2]}, {"name": "b", "variants": [1]}],
     })
 }
 
@@ -76,6 +77,7 @@ fn outputs_read_paths_indexes_and_sizes() {
         ("index out of range", "[{{ cart.items.9.title }}]", "[]"),
         ("size of array", "{{ cart.items.size }}", "3"),
         ("size of string", "{{ customer.firstName.size }}", "3"),
+        ("size of object", "{{ customer.size }}", "4"),
         (
             "first and last",
             "{{ cart.items.first.title }}/{{ cart.items.last.title }}",
@@ -222,6 +224,9 @@ fn every_tag() {
         ("for over non-array runs else", "{% for t in customer.firstName %}x{% else %}-{% endfor %}", "-"),
         ("nested for sees outer", "{% for a in customer.tags %}{% for b in customer.tags %}{{ a }}{{ b }} {% endfor %}{% endfor %}", "vipvip vipeu euvip eueu "),
         ("loop variable shadows context", "{% for customer in cart.items limit: 1 %}{{ customer.title }}{% endfor %}{{ customer.firstName }}", "Red shoeada"),
+        ("for over a loop variable's list", "{% for c in cart.items limit: 1 %}{% for t in customer.tags %}{% for u in t %}-{% endfor %}{% endfor %}{% endfor %}{% for x in cart.items limit: 2 %}{% for y in cart.items reversed limit: 1 %}{{ y.title }}{% endfor %}{% endfor %}", "Red shoeRed shoe"),
+        ("for over a forloop field", "{% for t in customer.tags %}{% for f in forloop %}x{% else %}{{ forloop.index }}{% endfor %}{% endfor %}", "12"),
+        ("nested loop over the outer item's field", "{% for p in nested %}{% for v in p.variants %}{{ p.name }}{{ v }}{{ forloop.index }};{% endfor %}{% endfor %}", "a11;a22;b11;"),
         ("raw", "{% raw %}{{ not }} {% parsed %}{% endraw %}", "{{ not }} {% parsed %}"),
         ("comment", "a{% comment %}{{ x | nope }}{% endcomment %}b", "ab"),
     ]);
