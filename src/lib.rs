@@ -20,6 +20,7 @@ pub mod events;
 pub mod experiment;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod explain;
+mod json;
 mod order;
 pub mod preview;
 pub mod privacy;

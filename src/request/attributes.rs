@@ -66,10 +66,9 @@ pub fn request_attributes(facts: &RequestFacts) -> Value {
     // reads as unknown instead.
     let local_hour = facts.local_hour.filter(|h| *h <= 23);
     let local_weekday = facts.local_weekday.filter(|d| *d <= 6);
-    json!({
+    let mut page = json!({
         "path": facts.path(),
         "url": facts.url,
-        "query": query_object,
         "utm": {
             "source": utm.source,
             "medium": utm.medium,
@@ -102,7 +101,12 @@ pub fn request_attributes(facts: &RequestFacts) -> Value {
             "localWeekday": local_weekday,
         },
         "gpc": facts.sec_gpc,
-    })
+    });
+    // NOTE: moved in; through `json!` the query would be copied.
+    if let Value::Object(fields) = &mut page {
+        fields.insert("query".into(), Value::Object(query_object));
+    }
+    page
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The visitor's attributes: one JSON object, built once per request, that segment conditions
 //! (GrowthBook syntax, dotted paths) are evaluated against.
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::behaviour::Behaviour;
 use super::page::PageKind;
@@ -9,6 +9,7 @@ use super::{
     browse_attributes, customer_attributes, page_kind_attributes, visit_attributes, Cart,
     CartSource, Profile, Visitor,
 };
+use crate::json::object;
 use crate::request::{request_attributes, RequestFacts};
 
 /// Everything known about the visitor on one page view.
@@ -56,23 +57,30 @@ pub fn attributes(context: &VisitorContext<'_>, cart_source: &CartSource) -> Val
     if let Value::Object(fields) = &mut page_attributes {
         fields.extend(page_kind_attributes(page).map(|(k, v)| (k.to_string(), v)));
     }
-    let mut document = json!({
-        "page": page_attributes,
+    // NOTE: the parts are moved in (`object`), not passed to `json!`, which would copy each.
+    let mut document = object(vec![
+        ("page", page_attributes),
         // NOTE: an anonymous visitor (no consent) is neither new nor returning as far as we
         // may know: both are null, so neither a welcome nor a welcome-back segment matches.
-        "visitor": {
-            "id": visitor.id.as_str(),
-            "isNew": visitor.personal.then_some(visitor.is_new),
-            "isReturning": visitor.personal.then_some(!visitor.is_new),
-            "hasProfile": profile.is_some(),
-            "personal": visitor.personal,
-            "loggedIn": visitor.customer_id.is_some(),
-        },
-        "visit": visit_attributes(behaviour, now),
-        "browse": browse_attributes(behaviour, &purchased, now),
-        "profile": profile.map(|p| Value::Object(p.fields().clone())).unwrap_or(Value::Object(Map::new())),
-        "cart": cart.attributes(abandoned, now),
-    });
+        (
+            "visitor",
+            json!({
+                "id": visitor.id.as_str(),
+                "isNew": visitor.personal.then_some(visitor.is_new),
+                "isReturning": visitor.personal.then_some(!visitor.is_new),
+                "hasProfile": profile.is_some(),
+                "personal": visitor.personal,
+                "loggedIn": visitor.customer_id.is_some(),
+            }),
+        ),
+        ("visit", visit_attributes(behaviour, now)),
+        ("browse", browse_attributes(behaviour, &purchased, now)),
+        (
+            "profile",
+            Value::Object(profile.map(|p| p.fields().clone()).unwrap_or_default()),
+        ),
+        ("cart", cart.attributes(abandoned, now)),
+    ]);
     if let Value::Object(fields) = &mut document {
         fields.extend(customer);
     }

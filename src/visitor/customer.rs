@@ -11,6 +11,7 @@ use serde_json::{json, Map, Value};
 
 use super::timestamp::{format_rfc3339, timestamp_ms, whole_days_between};
 use super::Profile;
+use crate::json::object;
 
 /// The stored profile's fields, read tolerantly.
 struct Fields<'a>(Option<&'a Map<String, Value>>);
@@ -130,11 +131,12 @@ pub fn customer_attributes(profile: Option<&Profile>, now_ms: u64) -> Map<String
     );
     attributes.insert(
         "preferences".into(),
-        json!({
-            "wishlist": f.strings("wishlist"),
-            "affinity": affinity,
-            "topCategory": top_category,
-        }),
+        // NOTE: moved in; through `json!` the affinity map would be copied.
+        object(vec![
+            ("wishlist", f.strings("wishlist").into()),
+            ("affinity", Value::Object(affinity)),
+            ("topCategory", top_category.into()),
+        ]),
     );
     attributes.insert(
         "offers".into(),
