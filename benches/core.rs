@@ -118,7 +118,41 @@ mod native {
         group.finish();
     }
 
-    criterion_group!(benches, config_load, decisions, rewrites, identity);
+    /// The decision's largest part: the visitor's attributes (the object conditions and
+    /// templates read), for the VIP on the home page.
+    fn attributes(c: &mut Criterion) {
+        use tailor::visitor::{attributes, Behaviour, VisitorContext, BEHAVIOUR_COOKIE};
+        let config = Config::parse(
+            &fs::read_to_string(root().join("fixtures/config.json")).expect("config"),
+            &check_selector,
+        )
+        .expect("valid");
+        let persona = persona_at("fixtures/personas/vip.json");
+        let (request, profile) = persona_request(&config, &persona, "https://shop.test/", NOW);
+        let visitor = identify(&request, [1; 16]);
+        let page = config.pages.classify(request.path());
+        let previous = request.cookie(BEHAVIOUR_COOKIE).and_then(Behaviour::parse);
+        let behaviour = Behaviour::record_page_view(previous.as_ref(), &page, NOW);
+        let context = VisitorContext {
+            request: &request,
+            visitor: &visitor,
+            profile: profile.as_ref(),
+            behaviour: &behaviour,
+            page: &page,
+        };
+        c.bench_function("attributes: the VIP on the home page", |b| {
+            b.iter(|| attributes(black_box(&context), &config.cart))
+        });
+    }
+
+    criterion_group!(
+        benches,
+        config_load,
+        decisions,
+        rewrites,
+        identity,
+        attributes
+    );
 }
 
 #[cfg(not(target_arch = "wasm32"))]

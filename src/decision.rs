@@ -135,7 +135,7 @@ pub fn decide(
             (Some(catalog), Some(signals)) => spec
                 .recommend(catalog, signals)
                 .into_iter()
-                .map(|i| catalog.product(i).to_json())
+                .map(|i| catalog.product_json(i).clone())
                 .collect(),
             _ => Vec::new(),
         }

@@ -96,6 +96,9 @@ pub struct Catalog {
     partners: Vec<Vec<usize>>,
     best_sellers: Vec<usize>,
     new_arrivals: Vec<usize>,
+    /// Each product as templates see it ([`Product::to_json`]), built once with the catalog
+    /// rather than on every page view that recommends it.
+    as_json: Vec<Value>,
 }
 
 impl Catalog {
@@ -194,6 +197,7 @@ impl Catalog {
                 .cmp(&created(a))
                 .then_with(|| products[a].id.cmp(&products[b].id))
         });
+        catalog.as_json = catalog.products.iter().map(Product::to_json).collect();
         Ok(catalog)
     }
 
@@ -221,6 +225,11 @@ impl Catalog {
     /// The product at an index.
     pub fn product(&self, index: usize) -> &Product {
         &self.products[index]
+    }
+
+    /// The product at `index` as templates see it ([`Product::to_json`]).
+    pub fn product_json(&self, index: usize) -> &Value {
+        &self.as_json[index]
     }
 
     /// Products bought together with the product at `index`.
@@ -260,6 +269,10 @@ mod tests {
         let best = catalog.best_sellers();
         assert!(catalog.product(best[0]).popularity >= catalog.product(best[1]).popularity);
         assert_eq!(catalog.product(shell).to_json()["priceText"], "189.00");
+        assert_eq!(
+            catalog.product_json(shell),
+            &catalog.product(shell).to_json()
+        );
     }
 
     #[test]
