@@ -3,9 +3,11 @@
 # comes from scripts/setup.sh's installs):
 #   page   → build/        (build/worker/shim.mjs + build/index_bg.wasm): the storefront's path
 #   admin  → build-admin/  (--features admin-worker): /__tailor/ routes, Queue consumers, cron
+#   page-floor → build-floor/ (--features wasm-floor): a benchmark's floor, the page Worker
+#                with nothing decided (scripts/bench/compare.mjs measures it when built)
 #   page-profiling → build-profiling/: the page Worker with its function names kept, for
 #                    scripts/bench/profile.mjs (no wasm-opt pass)
-# Usage: scripts/build.sh [page|admin|both|page-profiling]   (default: both)
+# Usage: scripts/build.sh [page|admin|both|page-floor|page-profiling]   (default: both)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,13 +37,14 @@ build() {
 case "${1:-both}" in
   page) build page build ;;
   admin) build admin build-admin -- --features admin-worker ;;
+  page-floor) build page-floor build-floor -- --features wasm-floor ;;
   page-profiling) worker-build --release --out-dir build-profiling ;;
   both)
     build page build
     build admin build-admin -- --features admin-worker
     ;;
   *)
-    echo "usage: scripts/build.sh [page|admin|both|page-profiling]" >&2
+    echo "usage: scripts/build.sh [page|admin|both|page-floor|page-profiling]" >&2
     exit 2
     ;;
 esac

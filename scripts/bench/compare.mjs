@@ -18,7 +18,7 @@
 // `--wrk-seconds 0` leaves out the wrk runs. `--tailor-build o3=/tmp/build-o3` adds the VIP on
 // another build of the page Worker (worker-build's --out-dir), e.g. to weigh a compiler setting.
 import { execFile, execFileSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -132,6 +132,12 @@ const ANCHOR_KV_NAME = "JS HTMLRewriter, same edits + the profile's KV read";
 const PEER = "GrowthBook edge app, same edits (peer)";
 const TAILOR_VIP = "Tailor, VIP (experiment, recommendations)";
 const TAILOR_NONE = "Tailor, nothing applies";
+const WASM_FLOOR = "Rust/Wasm pass-through + the profile's KV read (nothing decided)";
+// The Wasm floor (`bash scripts/build.sh page-floor`): Tailor's entry, origin fetch and KV read
+// with no decision, which tells what a Rust Worker pays here from what Tailor's decision costs.
+const FLOOR_BUILD = join(ROOT, "build-floor/worker/shim.mjs");
+const hasFloorBuild = existsSync(FLOOR_BUILD);
+if (!hasFloorBuild) console.log("(no build-floor/: run `bash scripts/build.sh page-floor` to measure the Rust/Wasm floor too)");
 const variants = [
   { name: FLOOR, options: () => scriptWorker(PASS_THROUGH) },
   { name: FLOOR_KV_NAME, options: () => ({ ...scriptWorker(PASS_THROUGH_WITH_KV), kvNamespaces: ["TAILOR_KV"] }), seed: seedKv },
@@ -145,6 +151,17 @@ const variants = [
   { name: PEER, options: () => GROWTHBOOK, edits: true },
   { name: TAILOR_VIP, options: tailorOptions, seed: seedTailor(configText()), vip: true, edits: true },
   { name: TAILOR_NONE, options: tailorOptions, seed: seedTailor(nothingApplies), vip: true },
+  ...(hasFloorBuild
+    ? [{
+        name: WASM_FLOOR,
+        options: () => {
+          const o = workerOptions({ origin, bindings: { FLOOR_PROFILE_KEY: VIP_PROFILE_KEY, KV_TIMEOUT_MS: "2000" } });
+          o.workers[0].scriptPath = FLOOR_BUILD;
+          return o;
+        },
+        seed: seedKv,
+      }]
+    : []),
   ...flags["tailor-build"].map((spec) => {
     const [label, dir] = spec.split("=");
     if (!label || !dir) throw new Error(`--tailor-build wants label=dir, got "${spec}"`);
@@ -478,6 +495,13 @@ const ratioRows = [
   ["Tailor nothing applies CPU/request ÷ pass-through", ...both((p) => fmt(cpu(TAILOR_NONE, p) / cpu(FLOOR, p)))],
   ["Tailor nothing applies CPU/request ÷ pass-through with the profile's KV read", ...both((p) => fmt(cpu(TAILOR_NONE, p) / cpu(FLOOR_KV_NAME, p)))],
 ];
+if (hasFloorBuild) {
+  ratioRows.push(
+    ["Rust/Wasm floor CPU/request − JS pass-through with the profile's KV read, ms", ...both((p) => fmt(cpu(WASM_FLOOR, p) - cpu(FLOOR_KV_NAME, p)))],
+    ["Tailor nothing applies CPU/request − Rust/Wasm floor, ms (the decision, cookies, headers)", ...both((p) => fmt(cpu(TAILOR_NONE, p) - cpu(WASM_FLOOR, p)))],
+    ["Tailor VIP CPU/request − Rust/Wasm floor, ms", ...both((p) => fmt(cpu(TAILOR_VIP, p) - cpu(WASM_FLOOR, p)))],
+  );
+}
 if (WRK_SECONDS > 0) {
   ratioRows.push(
     ["under wrk: Tailor VIP CPU/request ÷ JS HTMLRewriter", ...both((p) => fmt(loadOf(TAILOR_VIP, p).cpuPerRequest / loadOf(ANCHOR_NAME, p).cpuPerRequest))],

@@ -14,6 +14,9 @@
 //! Keeping them apart keeps the page Worker's Wasm to the page path: every isolate that serves
 //! pages downloads, compiles and instantiates only that (about 30% less code).
 
+// The floor build (a benchmark) leaves the page path unused.
+#![cfg_attr(feature = "wasm-floor", allow(dead_code, unused_imports))]
+
 #[cfg(feature = "admin-worker")]
 mod admin;
 #[cfg(feature = "admin-worker")]
@@ -53,10 +56,28 @@ use crate::visitor::{Visitor, VISITOR_ID_BYTES};
 pub const KV_BINDING: &str = "TAILOR_KV";
 
 /// The page Worker: every storefront request.
-#[cfg(not(feature = "admin-worker"))]
+#[cfg(not(any(feature = "admin-worker", feature = "wasm-floor")))]
 #[event(fetch)]
 async fn fetch(request: Request, env: Env, ctx: Context) -> worker::Result<Response> {
     Ok(page::handle(request, env, ctx).await)
+}
+
+/// Benchmark only (`--features wasm-floor`): the origin's response, fetched beside the KV read
+/// of `FLOOR_PROFILE_KEY`, with nothing decided.
+#[cfg(all(feature = "wasm-floor", not(feature = "admin-worker")))]
+#[event(fetch)]
+async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    let settings = settings::Settings::of(&env);
+    let key = env
+        .var("FLOOR_PROFILE_KEY")
+        .map(|v| v.to_string())
+        .unwrap_or_default();
+    let (origin, _profile) = futures_util::future::join(
+        origin::fetch(&env, &settings, &request),
+        store::read(&env, &key, settings.kv_timeout),
+    )
+    .await;
+    Ok(origin.unwrap_or_else(|_| Response::error()))
 }
 
 /// The admin Worker: requests under `/__tailor/`, forwarded by the page Worker.
