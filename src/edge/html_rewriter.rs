@@ -1,8 +1,10 @@
 //! Our own bindings to the Workers runtime's `HTMLRewriter` (workers-rs has none), and the
 //! engine that applies a rewrite plan with it.
 //!
-//! The body never enters the Wasm: the runtime streams it through its native lol-html and
-//! calls back into Rust only for matched elements, with content decided before `transform`.
+//! The body never enters the Wasm: the runtime streams it through its native lol-html, with
+//! content decided before `transform`. Matched elements get plain JavaScript handlers
+//! (`runtime.js`'s `onWrite`); only the class edits, which read the element, call back into
+//! Rust.
 // The admin Worker only checks selectors with the runtime's parser (config uploads).
 #![cfg_attr(feature = "admin-worker", allow(dead_code))]
 
