@@ -15,13 +15,14 @@
 //   node scripts/bench/compare.mjs [rounds] [requests-per-block] [--wrk-seconds 5]
 //     [--wrk-connections 8] [--wrk-threads 1] [--cold-starts 3] [--ttfb-samples 10]
 //     [--out target/bench/compare.md] [--tailor-build label=dir ...]
-// `--wrk-seconds 0` leaves out the wrk runs. `--tailor-build o3=/tmp/build-o3` adds the VIP on
-// another build of the page Worker (worker-build's --out-dir), e.g. to weigh a compiler setting.
+// `--wrk-seconds 0` leaves out the wrk runs. `--tailor-build o3=target/bench/build-o3` adds the
+// VIP on another build of the page Worker (worker-build's --out-dir, inside the repository:
+// Miniflare resolves the modules from here), e.g. to weigh a compiler setting.
 import { execFile, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { promisify, parseArgs } from "node:util";
 import { Miniflare } from "miniflare";
 import { ROOT, configText, kvEntries } from "../fixtures.mjs";
@@ -165,6 +166,9 @@ const variants = [
   ...flags["tailor-build"].map((spec) => {
     const [label, dir] = spec.split("=");
     if (!label || !dir) throw new Error(`--tailor-build wants label=dir, got "${spec}"`);
+    if (relative(ROOT, resolve(ROOT, dir)).startsWith("..")) {
+      throw new Error(`--tailor-build: ${dir} is outside the repository; build into it (e.g. target/bench/build-${label})`);
+    }
     const options = () => {
       const o = tailorOptions();
       o.workers[0].scriptPath = join(resolve(ROOT, dir), "worker/shim.mjs");
