@@ -4,45 +4,84 @@
 
 const AS_HTML = Object.freeze({ html: true });
 
+// HTML's ASCII whitespace, which separates the classes in `class` (Rust's split_ascii_whitespace).
+const CLASS_SEPARATOR = /[\t\n\f\r ]+/;
+const TRAILING_SPACE = /[\t\n\f\r ]+$/;
+const classesOf = (value) => value.split(CLASS_SEPARATOR).filter((name) => name !== "");
+
 /**
- * Registers one write-only edit with `rewriter`: every element matching `selector` gets
- * `element[method](...)`, with `first` (markup, or an attribute's name) and `second` (an
- * attribute's value) as Rust's `Write::apply` passes them. The handler is plain JavaScript,
- * so elements stream through without calling back into the Wasm. A failing call leaves that
- * element unchanged: an exception inside the rewriter would break a response already started.
+ * The element handler for one call of a rewrite plan, as `Method::apply` in
+ * src/rewrite/action.rs performs it natively: `first` is the markup, the attribute's name or
+ * the class, `second` the attribute's value. The golden pages check both give the same bytes.
  */
-export function onWrite(rewriter, selector, method, first, second) {
-  let write;
+function edit(method, first, second) {
   switch (method) {
     case "remove":
-      write = (element) => element.remove();
-      break;
+      return (element) => element.remove();
     case "removeAttribute":
-      write = (element) => element.removeAttribute(first);
-      break;
+      return (element) => element.removeAttribute(first);
     case "setAttribute":
-      write = (element) => element.setAttribute(first, second);
-      break;
+      return (element) => element.setAttribute(first, second);
     case "setInnerContent":
     case "replace":
     case "before":
     case "after":
     case "prepend":
     case "append":
-      write = (element) => element[method](first, AS_HTML);
-      break;
+      return (element) => element[method](first, AS_HTML);
+    case "addClass":
+      return (element) => {
+        const current = element.getAttribute("class") ?? "";
+        const classes = classesOf(current);
+        if (classes.includes(first)) return;
+        element.setAttribute("class", classes.length === 0 ? first : `${current.replace(TRAILING_SPACE, "")} ${first}`);
+      };
+    case "removeClass":
+      return (element) => {
+        const current = element.getAttribute("class");
+        if (current === null) return;
+        const classes = classesOf(current);
+        if (!classes.includes(first)) return;
+        element.setAttribute("class", classes.filter((name) => name !== first).join(" "));
+      };
     default:
       throw new Error(`tailor: no element method ${method}`);
   }
-  return rewriter.on(selector, {
-    element(element) {
-      try {
-        write(element);
-      } catch {
-        // Fail open: this element stays as the origin sent it.
-      }
-    },
-  });
+}
+
+/**
+ * `response` with its body rewritten by a plan as it streams, the plan given in one string as
+ * `RewritePlan::encode_for_runtime` writes it: four fields per edit (selector, method, first
+ * and second argument), each its length in UTF-16 code units, ":" and the text. The handlers
+ * are plain JavaScript, so elements stream through without calling back into the Wasm. A
+ * failing call leaves that element unchanged: an exception inside the rewriter would break a
+ * response already started.
+ */
+export function rewritePage(response, plan) {
+  let at = 0;
+  const field = () => {
+    const colon = plan.indexOf(":", at);
+    const end = colon + 1 + Number(plan.slice(at, colon));
+    if (colon < 0 || !(end <= plan.length)) throw new Error("tailor: a malformed rewrite plan");
+    const text = plan.slice(colon + 1, end);
+    at = end;
+    return text;
+  };
+  const rewriter = new HTMLRewriter();
+  while (at < plan.length) {
+    const selector = field();
+    const apply = edit(field(), field(), field());
+    rewriter.on(selector, {
+      element(element) {
+        try {
+          apply(element);
+        } catch {
+          // Fail open: this element stays as the origin sent it.
+        }
+      },
+    });
+  }
+  return rewriter.transform(response);
 }
 
 /**

@@ -9,8 +9,6 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Request, Response};
 use worker::Env;
 
-use super::html_rewriter::JsHtmlRewriter;
-
 #[wasm_bindgen(module = "/src/edge/runtime.js")]
 extern "C" {
     /// What Tailor reads of a request, in one string: `"=value"` or `""` (absent) per field,
@@ -31,14 +29,9 @@ extern "C" {
     #[wasm_bindgen(catch, js_name = withHeaders)]
     pub fn with_headers(source: &Response, changes: &str) -> Result<Response, JsValue>;
 
-    /// Registers a write-only edit whose element handler is plain JavaScript: elements
-    /// stream through without calling back into the Wasm.
-    #[wasm_bindgen(catch, js_name = onWrite)]
-    pub fn on_write(
-        rewriter: &JsHtmlRewriter,
-        selector: &str,
-        method: &str,
-        first: &str,
-        second: &str,
-    ) -> Result<JsHtmlRewriter, JsValue>;
+    /// `response` with its body rewritten by a plan as it streams (the plan as
+    /// `RewritePlan::encode_for_runtime` writes it). The handlers are plain JavaScript:
+    /// elements stream through without calling back into the Wasm.
+    #[wasm_bindgen(catch, js_name = rewritePage)]
+    pub fn rewrite_page(response: &Response, plan: &str) -> Result<Response, JsValue>;
 }

@@ -91,11 +91,12 @@ pub trait ElementOps {
     fn remove_attribute(&mut self, name: &str);
 }
 
-/// An element method that only writes (it needs nothing read from the element), named as the
-/// runtime's `Element` names it. Most actions are one of these, so an engine can apply them
-/// without calling back into the code that decided them.
+/// How an engine performs an action: a method on the matched element, named as the runtime's
+/// `Element` names it, except the two class edits (which read `class` first, and which the
+/// worker's `runtime.js` implements the way [`Method::apply`] does). Every action is one call,
+/// so an engine can apply a plan without calling back into the code that decided it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Write {
+pub enum Method {
     /// `setInnerContent(html, {html: true})`.
     SetInnerContent,
     /// `replace(html, {html: true})`.
@@ -114,58 +115,108 @@ pub enum Write {
     SetAttribute,
     /// `removeAttribute(name)`.
     RemoveAttribute,
+    /// Adds a class to `class` unless a class of that name is there.
+    AddClass,
+    /// Removes every class of that name from `class`.
+    RemoveClass,
 }
 
-impl Write {
-    /// The runtime `Element` method's name.
-    pub fn method(self) -> &'static str {
+impl Method {
+    /// The method's name: the runtime `Element` method's, or `addClass` / `removeClass`.
+    pub fn name(self) -> &'static str {
         match self {
-            Write::SetInnerContent => "setInnerContent",
-            Write::Replace => "replace",
-            Write::Remove => "remove",
-            Write::Before => "before",
-            Write::After => "after",
-            Write::Prepend => "prepend",
-            Write::Append => "append",
-            Write::SetAttribute => "setAttribute",
-            Write::RemoveAttribute => "removeAttribute",
+            Method::SetInnerContent => "setInnerContent",
+            Method::Replace => "replace",
+            Method::Remove => "remove",
+            Method::Before => "before",
+            Method::After => "after",
+            Method::Prepend => "prepend",
+            Method::Append => "append",
+            Method::SetAttribute => "setAttribute",
+            Method::RemoveAttribute => "removeAttribute",
+            Method::AddClass => "addClass",
+            Method::RemoveClass => "removeClass",
         }
     }
 
-    /// Calls the method on `element`: `first` is the markup or the attribute's name, `second`
-    /// the attribute's value (as the element should store it).
+    /// Calls the method on `element`: `first` is the markup, the attribute's name or the class,
+    /// `second` the attribute's value (as the element should store it).
     pub fn apply(self, first: &str, second: &str, element: &mut impl ElementOps) {
         match self {
-            Write::SetInnerContent => element.set_inner_html(first),
-            Write::Replace => element.replace_html(first),
-            Write::Remove => element.remove(),
-            Write::Before => element.before_html(first),
-            Write::After => element.after_html(first),
-            Write::Prepend => element.prepend_html(first),
-            Write::Append => element.append_html(first),
-            Write::SetAttribute => element.set_attribute(first, second),
-            Write::RemoveAttribute => element.remove_attribute(first),
+            Method::SetInnerContent => element.set_inner_html(first),
+            Method::Replace => element.replace_html(first),
+            Method::Remove => element.remove(),
+            Method::Before => element.before_html(first),
+            Method::After => element.after_html(first),
+            Method::Prepend => element.prepend_html(first),
+            Method::Append => element.append_html(first),
+            Method::SetAttribute => element.set_attribute(first, second),
+            Method::RemoveAttribute => element.remove_attribute(first),
+            Method::AddClass => {
+                let current = element.attribute("class").unwrap_or_default();
+                if let Some(joined) = with_class(&current, first) {
+                    element.set_attribute("class", &joined);
+                }
+            }
+            Method::RemoveClass => {
+                if let Some(current) = element.attribute("class") {
+                    if let Some(kept) = without_class(&current, first) {
+                        element.set_attribute("class", &kept);
+                    }
+                }
+            }
         }
     }
+}
+
+/// `class` with `name` added at the end, or `None` when it holds that class already. Classes
+/// are separated by ASCII whitespace, as HTML defines them: any other character (a
+/// non-breaking space, say) is part of a class name and is kept.
+fn with_class(class: &str, name: &str) -> Option<String> {
+    let mut classes = class.split_ascii_whitespace();
+    if classes.clone().any(|c| c == name) {
+        return None;
+    }
+    Some(match classes.next() {
+        None => name.to_string(),
+        Some(_) => format!("{} {name}", class.trim_end_matches(is_ascii_space)),
+    })
+}
+
+/// `class` without any class called `name`, the rest joined by single spaces; `None` when it
+/// holds no such class (the attribute is left as it is).
+fn without_class(class: &str, name: &str) -> Option<String> {
+    if !class.split_ascii_whitespace().any(|c| c == name) {
+        return None;
+    }
+    let kept: Vec<&str> = class
+        .split_ascii_whitespace()
+        .filter(|c| *c != name)
+        .collect();
+    Some(kept.join(" "))
+}
+
+/// HTML's ASCII whitespace: what `split_ascii_whitespace` splits on.
+fn is_ascii_space(c: char) -> bool {
+    c.is_ascii_whitespace()
 }
 
 impl Action {
-    /// The write this action is, with its two arguments (see [`Write::apply`]); `None` for the
-    /// class actions, which read the element's `class` first.
-    pub fn as_write(&self) -> Option<(Write, &str, Cow<'_, str>)> {
+    /// The call that performs this action, with its two arguments (see [`Method::apply`]).
+    pub fn call(&self) -> (Method, &str, Cow<'_, str>) {
         let none = || Cow::Borrowed("");
-        Some(match self {
-            Action::SetInnerContent { html } => (Write::SetInnerContent, html, none()),
-            Action::Replace { html } => (Write::Replace, html, none()),
-            Action::Remove => (Write::Remove, "", none()),
-            Action::Before { html } => (Write::Before, html, none()),
-            Action::After { html } => (Write::After, html, none()),
-            Action::Prepend { html } => (Write::Prepend, html, none()),
-            Action::Append { html } => (Write::Append, html, none()),
+        match self {
+            Action::SetInnerContent { html } => (Method::SetInnerContent, html, none()),
+            Action::Replace { html } => (Method::Replace, html, none()),
+            Action::Remove => (Method::Remove, "", none()),
+            Action::Before { html } => (Method::Before, html, none()),
+            Action::After { html } => (Method::After, html, none()),
+            Action::Prepend { html } => (Method::Prepend, html, none()),
+            Action::Append { html } => (Method::Append, html, none()),
             // NOTE: both engines escape only the quote character in attribute values, so `&`
             // is escaped here: the value is plain text and must read back exactly as written.
             Action::SetAttribute { name, value } => (
-                Write::SetAttribute,
+                Method::SetAttribute,
                 name,
                 if value.contains('&') {
                     Cow::Owned(value.replace('&', "&amp;"))
@@ -173,44 +224,17 @@ impl Action {
                     Cow::Borrowed(value.as_str())
                 },
             ),
-            Action::RemoveAttribute { name } => (Write::RemoveAttribute, name, none()),
-            Action::AddClass { .. } | Action::RemoveClass { .. } => return None,
-        })
+            Action::RemoveAttribute { name } => (Method::RemoveAttribute, name, none()),
+            Action::AddClass { class } => (Method::AddClass, class, none()),
+            Action::RemoveClass { class } => (Method::RemoveClass, class, none()),
+        }
     }
 }
 
 /// Performs `action` on `element`.
 pub fn apply_action(action: &Action, element: &mut impl ElementOps) {
-    if let Some((write, first, second)) = action.as_write() {
-        write.apply(first, &second, element);
-        return;
-    }
-    match action {
-        Action::AddClass { class } => {
-            let current = element.attribute("class").unwrap_or_default();
-            if !current.split_ascii_whitespace().any(|c| c == class) {
-                let joined = if current.trim().is_empty() {
-                    class.clone()
-                } else {
-                    format!("{} {class}", current.trim_end())
-                };
-                element.set_attribute("class", &joined);
-            }
-        }
-        Action::RemoveClass { class } => {
-            if let Some(current) = element.attribute("class") {
-                if current.split_ascii_whitespace().any(|c| c == class) {
-                    let kept: Vec<&str> = current
-                        .split_ascii_whitespace()
-                        .filter(|c| c != class)
-                        .collect();
-                    element.set_attribute("class", &kept.join(" "));
-                }
-            }
-        }
-        // Every other action is a write, applied above.
-        _ => {}
-    }
+    let (method, first, second) = action.call();
+    method.apply(first, &second, element);
 }
 
 #[cfg(test)]
@@ -346,24 +370,59 @@ mod tests {
             ),
         ];
         for (action, method, call) in cases {
-            let (write, first, second) = action.as_write().expect("a write");
-            assert_eq!(write.method(), method);
+            let (called, first, second) = action.call();
+            assert_eq!(called.name(), method);
             let mut el = Recorder::default();
-            write.apply(first, &second, &mut el);
+            called.apply(first, &second, &mut el);
             assert_eq!(el.calls, [call], "{method}");
             let mut through_apply = Recorder::default();
             apply_action(&action, &mut through_apply);
             assert_eq!(through_apply.calls, el.calls, "{method}");
         }
-        for class_action in [
-            Action::AddClass { class: "a".into() },
-            Action::RemoveClass { class: "a".into() },
-        ] {
-            assert!(
-                class_action.as_write().is_none(),
-                "{class_action:?} reads the element"
-            );
-        }
+        let add = Action::AddClass { class: "a".into() };
+        assert_eq!((add.call().0.name(), add.call().1), ("addClass", "a"));
+        let remove = Action::RemoveClass { class: "a".into() };
+        assert_eq!(
+            (remove.call().0.name(), remove.call().1),
+            ("removeClass", "a")
+        );
+    }
+
+    #[test]
+    fn classes_are_separated_by_ascii_whitespace_only() {
+        let add = || Action::AddClass {
+            class: "vip".into(),
+        };
+        // Tabs, newlines and form feeds separate classes; trailing ones go before the new class.
+        assert_eq!(
+            class_after(Some("a\tb\n\x0c"), add()).as_deref(),
+            Some("a\tb vip")
+        );
+        assert_eq!(
+            class_after(Some("a\tvip\r\n"), add()).as_deref(),
+            Some("a\tvip\r\n")
+        );
+        // A non-breaking space is part of a class name: "vip\u{a0}" is not "vip", and it stays.
+        assert_eq!(
+            class_after(Some("vip\u{a0}"), add()).as_deref(),
+            Some("vip\u{a0} vip")
+        );
+        assert_eq!(
+            class_after(Some("\u{a0}"), add()).as_deref(),
+            Some("\u{a0} vip")
+        );
+        let remove = || Action::RemoveClass {
+            class: "vip".into(),
+        };
+        assert_eq!(
+            class_after(Some("\tvip\x0cx\nvip "), remove()).as_deref(),
+            Some("x")
+        );
+        assert_eq!(
+            class_after(Some("vip\u{a0} x"), remove()).as_deref(),
+            Some("vip\u{a0} x")
+        );
+        assert_eq!(class_after(Some("vip"), remove()).as_deref(), Some(""));
     }
 
     #[test]
