@@ -296,7 +296,7 @@ impl Slot {
         }
         let edit = Edit {
             selector: self.selector.clone(),
-            action: self.action_for(&content.template.render(context)),
+            action: self.action_for(content.template.render(context)),
             reason: format!("slot {}: {why}", self.id),
         };
         Some((edit, key))
@@ -315,9 +315,8 @@ impl Slot {
         read_content(value, path, &kind, store_offset, errors)
     }
 
-    fn action_for(&self, payload: &str) -> Action {
-        let html = payload.to_string();
-        let attribute = self.attribute.clone().unwrap_or_default();
+    fn action_for(&self, html: String) -> Action {
+        let attribute = || self.attribute.clone().unwrap_or_default();
         match self.action {
             ActionKind::SetInnerContent => Action::SetInnerContent { html },
             ActionKind::Replace => Action::Replace { html },
@@ -327,10 +326,10 @@ impl Slot {
             ActionKind::Prepend => Action::Prepend { html },
             ActionKind::Append => Action::Append { html },
             ActionKind::SetAttribute => Action::SetAttribute {
-                name: attribute,
+                name: attribute(),
                 value: html,
             },
-            ActionKind::RemoveAttribute => Action::RemoveAttribute { name: attribute },
+            ActionKind::RemoveAttribute => Action::RemoveAttribute { name: attribute() },
             ActionKind::AddClass => Action::AddClass { class: html },
             ActionKind::RemoveClass => Action::RemoveClass { class: html },
         }

@@ -148,18 +148,61 @@ pub fn format_rfc3339(ms: u64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    let Ok(four_digit_year @ 0..=9999) = u64::try_from(year) else {
+        return format!(
+            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+            rem / 3600,
+            rem % 3600 / 60,
+            rem % 60
+        );
+    };
+    // NOTE: written digit by digit: the page path formats several of these per page view, and
+    // `format!`'s padding machinery costs more than the date arithmetic.
+    let mut text = String::with_capacity(20);
+    let fields = [
+        (four_digit_year, 4, '-'),
+        (month as u64, 2, '-'),
+        (day as u64, 2, 'T'),
+        (rem / 3600, 2, ':'),
+        (rem % 3600 / 60, 2, ':'),
+        (rem % 60, 2, 'Z'),
+    ];
+    for (value, width, after) in fields {
+        push_digits(&mut text, value, width);
+        text.push(after);
+    }
+    text
+}
+
+/// Appends the last `width` decimal digits of `value`, zero-padded.
+fn push_digits(text: &mut String, value: u64, width: u32) {
+    for place in (0..width).rev() {
+        let digit = value / 10u64.pow(place) % 10;
+        text.push(char::from(b'0' + digit as u8));
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn formatted_times_read_back_to_the_same_second() {
+        let mut ms = 0u64;
+        while ms < 253_402_300_800_000 {
+            let text = format_rfc3339(ms);
+            assert_eq!(text.len(), 20, "{text}");
+            assert_eq!(parse_rfc3339(&text), Some(ms / 1000 * 1000), "{text}");
+            ms += 37 * DAY_MS + 3_723_001;
+        }
+        assert_eq!(format_rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(format_rfc3339(951_782_400_000), "2000-02-29T00:00:00Z");
+        assert_eq!(format_rfc3339(1_793_613_600_999), "2026-11-02T10:00:00Z");
+        assert_eq!(format_rfc3339(253_402_300_799_999), "9999-12-31T23:59:59Z");
+        // Past year 9999 the year simply grows.
+        assert_eq!(format_rfc3339(253_402_300_800_000), "10000-01-01T00:00:00Z");
+    }
 
     #[test]
     fn rfc3339_variants_parse_to_the_same_instant() {
