@@ -303,8 +303,28 @@ impl HeaderChanges {
     /// call. A value holding a CR, LF or NUL (no header may) is refused, named, rather than
     /// letting it split into another header.
     pub fn encode(&self) -> Result<String, String> {
-        let mut lines = Vec::with_capacity(self.remove.len() + self.set.len() + self.append.len());
-        lines.extend(self.remove.iter().map(|name| format!("-{name}")));
+        let mut encoded = String::with_capacity(
+            self.set
+                .iter()
+                .chain(&self.append)
+                .map(|(name, value)| name.len() + value.len() + 3)
+                .sum::<usize>()
+                + self.remove.len() * 24,
+        );
+        let mut line = |op: char, name: &str, value: Option<&str>| {
+            if !encoded.is_empty() {
+                encoded.push('\n');
+            }
+            encoded.push(op);
+            encoded.push_str(name);
+            if let Some(value) = value {
+                encoded.push('\0');
+                encoded.push_str(value);
+            }
+        };
+        for name in &self.remove {
+            line('-', name, None);
+        }
         for (op, list) in [('=', &self.set), ('+', &self.append)] {
             for (name, value) in list {
                 if value.contains(['\r', '\n', '\0']) {
@@ -312,10 +332,10 @@ impl HeaderChanges {
                         "the {name} header's value holds a line break or NUL"
                     ));
                 }
-                lines.push(format!("{op}{name}\0{value}"));
+                line(op, name, Some(value));
             }
         }
-        Ok(lines.join("\n"))
+        Ok(encoded)
     }
 }
 

@@ -24,7 +24,7 @@ use crate::preview::{self, debug_summary, Preview};
 use crate::request::RequestFacts;
 use crate::response::{
     check_origin_response, check_request, header_changes, likely_page, redirect_headers,
-    server_timing, Timings,
+    server_timing, ResponsePlan, Timings,
 };
 use crate::visitor::{Profile, Visitor, VISITOR_ID_BYTES};
 
@@ -322,24 +322,36 @@ fn respond(
     if changes.is_empty() {
         return origin;
     }
-    let source = if let Some(rewritten) = rewritten {
-        match rewritten {
-            Ok(rewritten) => rewritten,
-            Err(reason) => {
-                console_error!(
-                    "tailor: rewriter unavailable ({reason}): serving the origin unchanged"
-                );
-                return origin;
+    let encoded = match (changes.encode(), &rewritten) {
+        (Ok(encoded), _) => encoded,
+        (Err(reason), None) => {
+            console_error!("tailor: {reason}: serving the origin unchanged");
+            return origin;
+        }
+        (Err(reason), Some(_)) => {
+            // NOTE: the origin's body already streams into the rewriter, so the origin's
+            // response cannot be served any more. The page goes out rewritten and private,
+            // without the header that was refused (nor our cookies).
+            console_error!("tailor: {reason}: the page is served without our cookies");
+            let safe = header_changes(&ResponsePlan::default(), true);
+            match safe.encode() {
+                Ok(encoded) => encoded,
+                Err(_) => return origin,
             }
         }
-    } else {
-        // A second handle on the same JS object (not `Response.clone()`, which tees the body).
-        Clone::clone(&origin)
     };
-    let rebuilt = changes
-        .encode()
-        .and_then(|encoded| with_headers(&source, &encoded).map_err(html_rewriter::describe));
-    match rebuilt {
+    let rebuilt = match rewritten {
+        Some(Ok(rewritten)) => {
+            // The rewriter's response is new, its headers mutable: changed where they are.
+            with_headers(&rewritten, &encoded, true)
+        }
+        Some(Err(reason)) => {
+            console_error!("tailor: rewriter unavailable ({reason}): serving the origin unchanged");
+            return origin;
+        }
+        None => with_headers(&origin, &encoded, false),
+    };
+    match rebuilt.map_err(html_rewriter::describe) {
         Ok(response) => response,
         Err(reason) => {
             console_error!(

@@ -155,12 +155,28 @@ export function fetchOrigin(origin, request) {
 }
 
 /**
- * `source`'s status, body stream and headers, with Tailor's header changes: `changes` holds
- * one change per line, "-name" (delete), "=name\0value" (set) or "+name\0value" (append),
- * applied in that order of lines. Header names and values cannot hold a NUL or a newline.
+ * `source` with Tailor's header changes: `changes` holds one change per line, "-name"
+ * (delete), "=name\0value" (set) or "+name\0value" (append), applied in that order of lines.
+ * Header names and values cannot hold a NUL or a newline. With `inPlace` the changes are made
+ * to `source`'s own headers (the HTMLRewriter's response has mutable ones), saving a copy of
+ * the headers and a new Response; a response whose headers are immutable (the origin's, as
+ * fetched) throws at the first change, before anything changed, and is copied instead.
  */
-export function withHeaders(source, changes) {
+export function withHeaders(source, changes, inPlace) {
+  if (inPlace) {
+    try {
+      applyHeaderChanges(source.headers, changes);
+      return source;
+    } catch {
+      // Immutable headers: copied below.
+    }
+  }
   const headers = new Headers(source.headers);
+  applyHeaderChanges(headers, changes);
+  return new Response(source.body, { status: source.status, statusText: source.statusText, headers });
+}
+
+function applyHeaderChanges(headers, changes) {
   for (const line of changes.split("\n")) {
     const op = line[0];
     const rest = line.slice(1);
@@ -174,5 +190,4 @@ export function withHeaders(source, changes) {
       else headers.append(name, value);
     }
   }
-  return new Response(source.body, { status: source.status, statusText: source.statusText, headers });
 }

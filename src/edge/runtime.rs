@@ -25,9 +25,15 @@ extern "C" {
     #[wasm_bindgen(catch, js_name = fetchOrigin)]
     pub fn fetch_origin(origin: &str, request: &Request) -> Result<Promise, JsValue>;
 
-    /// `source` with Tailor's header changes (as `HeaderChanges::encode` writes them).
+    /// `source` with Tailor's header changes (as `HeaderChanges::encode` writes them):
+    /// `source` itself when `in_place` and its headers may change (the rewriter's response),
+    /// else a new response with its status and body stream.
     #[wasm_bindgen(catch, js_name = withHeaders)]
-    pub fn with_headers(source: &Response, changes: &str) -> Result<Response, JsValue>;
+    pub fn with_headers(
+        source: &Response,
+        changes: &str,
+        in_place: bool,
+    ) -> Result<Response, JsValue>;
 
     /// `response` with its body rewritten by a plan as it streams (the plan as
     /// `RewritePlan::encode_for_runtime` writes it). The handlers are plain JavaScript:

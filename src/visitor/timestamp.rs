@@ -148,19 +148,13 @@ pub fn format_rfc3339(ms: u64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    let Ok(four_digit_year @ 0..=9999) = u64::try_from(year) else {
-        return format!(
-            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-            rem / 3600,
-            rem % 3600 / 60,
-            rem % 60
-        );
-    };
+    // NOTE: `ms` is unsigned, so the year is 1970 or later.
+    let year = u64::try_from(year).unwrap_or_default();
     // NOTE: written digit by digit: the page path formats several of these per page view, and
     // `format!`'s padding machinery costs more than the date arithmetic.
     let mut text = String::with_capacity(20);
     let fields = [
-        (four_digit_year, 4, '-'),
+        (year, year.checked_ilog10().unwrap_or(0).max(3) + 1, '-'),
         (month as u64, 2, '-'),
         (day as u64, 2, 'T'),
         (rem / 3600, 2, ':'),
