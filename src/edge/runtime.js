@@ -61,8 +61,12 @@ export function rewritePage(response, plan) {
   let at = 0;
   const field = () => {
     const colon = plan.indexOf(":", at);
-    const end = colon + 1 + Number(plan.slice(at, colon));
-    if (colon < 0 || !(end <= plan.length)) throw new Error("tailor: a malformed rewrite plan");
+    const length = colon < 0 ? NaN : Number(plan.slice(at, colon));
+    const end = colon + 1 + length;
+    // Only Rust writes the plan; a malformed one (a bug) fails the rewrite, never loops.
+    if (!Number.isInteger(length) || length < 0 || end > plan.length) {
+      throw new Error("tailor: a malformed rewrite plan");
+    }
     const text = plan.slice(colon + 1, end);
     at = end;
     return text;
