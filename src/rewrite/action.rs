@@ -179,7 +179,7 @@ fn with_class(class: &str, name: &str) -> Option<String> {
     }
     Some(match classes.next() {
         None => name.to_string(),
-        Some(_) => format!("{} {name}", class.trim_end_matches(is_ascii_space)),
+        Some(_) => format!("{} {name}", class.trim_ascii_end()),
     })
 }
 
@@ -194,11 +194,6 @@ fn without_class(class: &str, name: &str) -> Option<String> {
         .filter(|c| *c != name)
         .collect();
     Some(kept.join(" "))
-}
-
-/// HTML's ASCII whitespace: what `split_ascii_whitespace` splits on.
-fn is_ascii_space(c: char) -> bool {
-    c.is_ascii_whitespace()
 }
 
 impl Action {
