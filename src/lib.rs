@@ -11,6 +11,7 @@
 pub mod admin;
 pub mod assignment;
 pub mod audit;
+pub mod case;
 pub mod condition;
 pub mod config;
 pub mod content;

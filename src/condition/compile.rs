@@ -13,6 +13,7 @@ use super::js;
 use super::node::{Clause, CondNode, ElemTest, Op, Relation, ValueTest};
 use super::version::padded_version_string;
 use super::SavedGroups;
+use crate::case;
 use crate::config::{describe_json, ConfigError};
 
 /// The type names `$type` can match (JS `typeof` plus `null` and `array`).
@@ -176,7 +177,7 @@ impl<'g> Compiler<'g> {
     /// elements of `$alli`, where string equality ignores case.
     fn value(&mut self, json: &Value, path: &str, fold_case: bool) -> ValueTest {
         match json {
-            Value::String(s) if fold_case => ValueTest::EqStringFolded(s.to_lowercase()),
+            Value::String(s) if fold_case => ValueTest::EqStringFolded(case::lower(s)),
             Value::String(s) => ValueTest::EqString(s.clone()),
             Value::Number(n) => ValueTest::EqNumber(js::number(n)),
             Value::Bool(b) => ValueTest::EqBool(*b),
@@ -285,7 +286,7 @@ impl<'g> Compiler<'g> {
         let list = items
             .iter()
             .map(|item| match item {
-                Value::String(s) if fold_case => Value::String(s.to_lowercase()),
+                Value::String(s) if fold_case => Value::String(case::lower(s)),
                 other => other.clone(),
             })
             .collect();

@@ -13,6 +13,7 @@ use super::js;
 use super::node::{Clause, CondNode, ElemTest, Op, ValueTest};
 use super::version::padded_version_string;
 use super::SavedGroups;
+use crate::case;
 
 /// JS threw a TypeError; the caller turns this into "does not match".
 #[derive(Debug, Clone, Copy)]
@@ -71,7 +72,7 @@ impl Evaluator<'_> {
     pub(crate) fn value(&self, test: &ValueTest, actual: &Value) -> Eval {
         Ok(match test {
             ValueTest::EqString(s) => js::to_js_string(actual) == s.as_str(),
-            ValueTest::EqStringFolded(s) => js::to_js_string(actual).to_lowercase() == *s,
+            ValueTest::EqStringFolded(s) => case::lower(&js::to_js_string(actual)) == *s,
             ValueTest::EqNumber(n) => js::to_number(actual) == *n,
             ValueTest::EqBool(b) => !actual.is_null() && js::truthy(actual) == *b,
             ValueTest::IsNull => actual.is_null(),
@@ -177,7 +178,7 @@ fn is_in(actual: &Value, list: &[Value], fold_case: bool) -> bool {
     let contains = |v: &Value| {
         if fold_case {
             if let Value::String(s) = v {
-                let folded = Value::String(s.to_lowercase());
+                let folded = Value::String(case::lower(s));
                 return list.iter().any(|x| js::strict_eq(&folded, x));
             }
         }

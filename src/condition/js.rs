@@ -92,14 +92,8 @@ pub(crate) fn number_to_string(n: f64) -> String {
     if n < 0.0 {
         return format!("-{}", number_to_string(-n));
     }
-    // NOTE: Rust's `{:e}` prints the shortest round-tripping digits, exactly the digit string
-    // ECMAScript's Number::toString specifies; only the layout rules differ, applied below.
-    let sci = format!("{n:e}");
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    let (digits, point) = shortest_digits(n);
     let k = digits.len() as i32;
-    let point = exp + 1; // position of the decimal point relative to the digit string
     if k <= point && point <= 21 {
         format!("{digits}{}", "0".repeat((point - k) as usize))
     } else if 0 < point && point <= 21 {
@@ -117,6 +111,89 @@ pub(crate) fn number_to_string(n: f64) -> String {
             format!("{first}.{rest}e{sign}{}", e.abs())
         }
     }
+}
+
+/// The shortest digits that read back as `n` (finite, > 0), without leading or trailing zeros,
+/// and where the decimal point goes: `n` = 0.`digits` × 10^`point`. That digit string is the
+/// one ECMAScript's Number::toString specifies; only the layout rules differ.
+fn shortest_digits(n: f64) -> (String, i32) {
+    // NOTE: zmij (serde_json's float printer, already in the Wasm) rather than `{:e}`, whose
+    // formatting code would add its own ~14 KB to the Wasm.
+    let mut buffer = zmij::Buffer::new();
+    let printed = buffer.format_finite(n);
+    let (mantissa, exponent) = printed.split_once(['e', 'E']).unwrap_or((printed, "0"));
+    let exponent: i32 = exponent.trim_start_matches('+').parse().unwrap_or(0);
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let mut point = int.len() as i32 + exponent;
+    let mut digits: String = int.chars().chain(frac.chars()).collect();
+    let leading = digits.len() - digits.trim_start_matches('0').len();
+    digits.drain(..leading);
+    point -= leading as i32;
+    digits.truncate(digits.trim_end_matches('0').len());
+    (digits, point)
+}
+
+/// JS `x.toFixed(2)`: `x` rounded to two decimals, from its exact binary value, a tie going to
+/// the larger magnitude (so `-0.001` gives `-0.00`, as in JavaScript); at 10^21 and above (and
+/// for NaN), `String(x)`.
+pub(crate) fn to_fixed_2(x: f64) -> String {
+    if x.is_nan() || x.abs() >= 1e21 {
+        return number_to_string(x);
+    }
+    let sign = if x < 0.0 { "-" } else { "" };
+    // NOTE: x = mantissa × 2^exponent exactly; no u128 and no `{:.2}`, whose formatting code
+    // would add kilobytes to the Wasm.
+    let bits = x.abs().to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i32;
+    let fraction = bits & ((1 << 52) - 1);
+    let (mantissa, exponent) = if biased == 0 {
+        (fraction, -1074)
+    } else {
+        (fraction | 1 << 52, biased - 1075)
+    };
+    if exponent >= 0 {
+        return format!("{sign}{}.00", integer_digits(mantissa, exponent));
+    }
+    // round(x × 100), ties up: mantissa × 100 < 2^60.
+    let scaled = mantissa * 100;
+    let shift = exponent.unsigned_abs();
+    let n = if shift > 62 {
+        0 // x × 100 < 2^60 / 2^63 < 1/2
+    } else {
+        let whole = scaled >> shift;
+        whole + u64::from(scaled - (whole << shift) >= 1 << (shift - 1))
+    };
+    format!("{sign}{}.{:02}", n / 100, n % 100)
+}
+
+/// `mantissa × 2^exponent` (mantissa < 2^53, exponent ≤ 17: the integers below 10^21 that
+/// `toFixed` prints in full) in decimal, exactly, doubling base-10^9 limbs.
+fn integer_digits(mantissa: u64, exponent: i32) -> String {
+    const BASE: u64 = 1_000_000_000;
+    let mut limbs = vec![mantissa % BASE, mantissa / BASE]; // least significant first
+    for _ in 0..exponent {
+        let mut carry = 0;
+        for limb in &mut limbs {
+            let doubled = *limb * 2 + carry;
+            *limb = doubled % BASE;
+            carry = doubled / BASE;
+        }
+        if carry > 0 {
+            limbs.push(carry);
+        }
+    }
+    while limbs.len() > 1 && limbs.last() == Some(&0) {
+        limbs.pop();
+    }
+    let mut out = String::new();
+    for (i, limb) in limbs.iter().rev().enumerate() {
+        if i == 0 {
+            out.push_str(&limb.to_string());
+        } else {
+            out.push_str(&format!("{limb:09}"));
+        }
+    }
+    out
 }
 
 /// JS `Number(value)` / `value * 1`.
@@ -309,6 +386,40 @@ mod tests {
         for (n, s) in cases {
             assert_eq!(number_to_string(n), s, "{n}");
         }
+    }
+
+    /// `[bits, String(x), x.toFixed(2)]` as JavaScript gives them (fixtures/js-numbers.mjs).
+    fn javascript_numbers() -> Vec<(f64, String, String)> {
+        let text = include_str!("../../fixtures/conformance/js-numbers.json");
+        let cases: Vec<(String, String, String)> = serde_json::from_str(text).expect("fixture");
+        cases
+            .into_iter()
+            .map(|(bits, string, fixed)| {
+                let bits = u64::from_str_radix(&bits, 16).expect("hex bits");
+                (f64::from_bits(bits), string, fixed)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn numbers_print_as_javascript_prints_them() {
+        let cases = javascript_numbers();
+        assert!(cases.len() > 3000);
+        for (x, string, _) in &cases {
+            assert_eq!(&number_to_string(*x), string, "{:#x}", x.to_bits());
+        }
+    }
+
+    #[test]
+    fn to_fixed_2_rounds_as_javascript_does() {
+        for (x, _, fixed) in javascript_numbers() {
+            assert_eq!(to_fixed_2(x), fixed, "{:#x}", x.to_bits());
+        }
+        // Spelled out: an exact tie goes up; 1.005 is 1.00499999999999989… in binary.
+        assert_eq!(to_fixed_2(0.125), "0.13");
+        assert_eq!(to_fixed_2(1.005), "1.00");
+        assert_eq!(to_fixed_2(-0.001), "-0.00");
+        assert_eq!(to_fixed_2(f64::INFINITY), "Infinity");
     }
 
     #[test]

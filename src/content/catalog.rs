@@ -4,6 +4,7 @@
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::condition::js::to_fixed_2;
 use crate::config::ConfigError;
 use crate::order::stable_order;
 use crate::visitor::timestamp::parse_rfc3339;
@@ -65,7 +66,7 @@ impl Product {
     pub fn to_json(&self) -> Value {
         json!({
             "id": self.id, "handle": self.handle, "title": self.title, "url": self.url,
-            "image": self.image, "price": self.price, "priceText": format!("{:.2}", self.price),
+            "image": self.image, "price": self.price, "priceText": to_fixed_2(self.price),
             "compareAtPrice": self.compare_at_price,
             "onSale": self.compare_at_price.is_some_and(|was| was > self.price),
             "currency": self.currency, "categories": self.categories, "tags": self.tags,

@@ -59,6 +59,7 @@ pub const KV_BINDING: &str = "TAILOR_KV";
 #[cfg(not(any(feature = "admin-worker", feature = "wasm-floor")))]
 #[event(fetch)]
 async fn fetch(request: Request, env: Env, ctx: Context) -> worker::Result<Response> {
+    start();
     Ok(page::handle(request, env, ctx).await)
 }
 
@@ -84,6 +85,7 @@ async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Resp
 #[cfg(feature = "admin-worker")]
 #[event(fetch)]
 async fn fetch(request: Request, env: Env, ctx: Context) -> worker::Result<Response> {
+    start();
     Ok(admin::handle(request, env, ctx).await)
 }
 
@@ -95,6 +97,7 @@ async fn queue(
     env: Env,
     _ctx: Context,
 ) -> worker::Result<()> {
+    start();
     if batch.queue() == profiles::QUEUE_NAME {
         profiles::consume(batch, env).await;
     } else {
@@ -107,7 +110,13 @@ async fn queue(
 #[cfg(feature = "admin-worker")]
 #[event(scheduled)]
 async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
+    start();
     bandit::reallocate(&env, js_sys::Date::now()).await;
+}
+
+/// What every entry point does first: the core's case mapping uses the runtime's.
+fn start() {
+    crate::case::use_runtime_mapping(runtime::map_case);
 }
 
 /// Who the visitor is, as far as consent and our keys allow: anonymous without consent or

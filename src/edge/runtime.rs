@@ -41,3 +41,14 @@ extern "C" {
     #[wasm_bindgen(catch, js_name = rewritePage)]
     pub fn rewrite_page(response: &Response, plan: &str) -> Result<Response, JsValue>;
 }
+
+/// Unicode case mapping by the JavaScript runtime (`crate::case` maps ASCII itself): the same
+/// mapping GrowthBook's JavaScript SDKs apply, without the standard library's tables in the Wasm.
+pub fn map_case(text: &str, case: crate::case::Case) -> String {
+    let text = js_sys::JsString::from(text);
+    match case {
+        crate::case::Case::Lower => text.to_lower_case(),
+        crate::case::Case::Upper => text.to_upper_case(),
+    }
+    .into()
+}

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::ArmTotals;
+use crate::case;
 use crate::stats::{lift, mean_of, normal_quantile, proportion, sample_ratio_p_value, Estimate};
 
 /// Below this many visitors in an arm, a verdict says "not enough data yet" rather than guess.
@@ -243,11 +244,7 @@ fn verdict(
         reading("conversion rate", conversion),
         reading("revenue per visitor", revenue)
     );
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
+    case::upper_first(&text)
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@
 
 use serde_json::Value;
 
+use crate::case;
 use crate::config::read::ObjectReader;
 use crate::config::{describe_json, ConfigError};
 use crate::request::url::percent_decode;
@@ -293,7 +294,7 @@ impl Pattern {
                 Part::Literal(literal) if literal.eq_ignore_ascii_case(segment) => {}
                 Part::Literal(_) => return None,
                 Part::Param { .. } if segment.is_empty() => return None,
-                Part::Param { is_handle: true } => handle = segment.to_lowercase(),
+                Part::Param { is_handle: true } => handle = case::lower(segment),
                 Part::Param { is_handle: false } => {}
             }
         }

@@ -7,6 +7,8 @@ use serde_json::{Number, Value};
 use super::escape::{is_safe_url_start, url_encode, Out};
 use super::parse::{CompareOp, Comparison, Condition, Filter, Logic, Node, Operand, Segment};
 use super::{MAX_OUTPUT_BYTES, MAX_RENDER_STEPS};
+use crate::case;
+use crate::condition::js::to_fixed_2;
 
 /// Renders `nodes`; see [`super::Template::render`].
 pub(super) fn render(nodes: &[Node], context: &Value) -> String {
@@ -257,19 +259,9 @@ impl<'c, 'n> Renderer<'c, 'n> {
                     value
                 }
             }
-            Filter::Upcase => Value::String(text().to_uppercase()),
-            Filter::Downcase => Value::String(text().to_lowercase()),
-            Filter::Capitalize => {
-                let text = text();
-                let mut chars = text.chars();
-                Value::String(match chars.next() {
-                    Some(first) => first
-                        .to_uppercase()
-                        .chain(chars.flat_map(char::to_lowercase))
-                        .collect(),
-                    None => String::new(),
-                })
-            }
+            Filter::Upcase => Value::String(case::upper(&text())),
+            Filter::Downcase => Value::String(case::lower(&text())),
+            Filter::Capitalize => Value::String(case::capitalize(&text())),
             Filter::Truncate(length) => {
                 let length =
                     number(&self.names.operand(length)).map_or(0, |n| n.clamp(0.0, 1e9) as usize);
@@ -496,7 +488,7 @@ fn arithmetic(
 /// `12.50`, `$12.50`, `-€3.00`, `12.50 CHF`.
 fn money(amount: f64, currency: Option<&str>) -> String {
     let sign = if amount < 0.0 { "-" } else { "" };
-    let digits = format!("{:.2}", amount.abs());
+    let digits = to_fixed_2(amount.abs());
     match currency {
         None | Some("") => format!("{sign}{digits}"),
         Some("USD") => format!("{sign}${digits}"),
