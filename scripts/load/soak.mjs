@@ -33,7 +33,7 @@ const csv = join(ROOT, "target/soak.csv");
 mkdirSync(join(ROOT, "target"), { recursive: true });
 writeFileSync(
   csv,
-  "minute,requests,errors,non_200,p50_ms,p90_ms,p99_ms,max_ms,workerd_rss_mib,wasm_memory_mib,js_heap_mib,baseline_p50_ms,baseline_p99_ms,baseline_rss_mib,baseline_js_heap_mib\n",
+  "minute,requests,errors,non_200,p50_ms,p90_ms,p99_ms,max_ms,workerd_rss_mib,wasm_memory_mib,js_heap_mib,baseline_p50_ms,baseline_p99_ms,baseline_rss_mib,baseline_js_heap_mib,idle_close_races,baseline_errors,baseline_idle_close_races\n",
 );
 
 const stack = await startStack({ events: EVENTS, inspect: GC });
@@ -55,17 +55,28 @@ async function collectedHeaps() {
 }
 const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 
+// NOTE: a keep-alive client can send a request on a connection the server is closing as idle
+// at that very moment; the request then fails with ECONNRESET before any response, on a reused
+// socket (Node's documented case for `reusedSocket`). Such failures are counted apart as
+// `idle-close races`: the server never saw the request. Every other failure is an error.
 function get(headers, base = stack.url) {
   return new Promise((resolve) => {
     const started = performance.now();
+    let responded = false;
+    const failed = (e) => {
+      const error = e.code ?? e.message;
+      const race = error === "ECONNRESET" && req.reusedSocket && !responded;
+      resolve({ ms: performance.now() - started, error, race });
+    };
     const req = http.get(`${base}/`, { agent, headers }, (res) => {
+      responded = true;
       let bytes = 0;
       res.on("data", (d) => (bytes += d.length));
       res.on("end", () => resolve({ ms: performance.now() - started, status: res.statusCode, bytes }));
-      res.on("error", (e) => resolve({ ms: performance.now() - started, error: e.code ?? e.message }));
+      res.on("error", failed);
     });
     req.setTimeout(10_000, () => req.destroy(new Error("timeout after 10 s")));
-    req.on("error", (e) => resolve({ ms: performance.now() - started, error: e.code ?? e.message }));
+    req.on("error", failed);
   });
 }
 
@@ -102,13 +113,17 @@ try {
     minute = [];
     const times = done.map((r) => r.ms).sort((a, b) => a - b);
     const baseTimes = baseMinute.map((r) => r.ms).sort((a, b) => a - b);
+    const baseFailures = baseMinute.filter((r) => r.error);
     baseMinute = [];
     const [heap, baseHeap] = await collectedHeaps();
     const health = await stack.health();
     const row = {
       minute: m,
       requests: done.length,
-      errors: done.filter((r) => r.error).length,
+      errors: done.filter((r) => r.error && !r.race).length,
+      races: done.filter((r) => r.race).length,
+      baseErrors: baseFailures.filter((r) => !r.race).length,
+      baseRaces: baseFailures.filter((r) => r.race).length,
       non200: done.filter((r) => !r.error && r.status !== 200).length,
       p50: quantile(times, 0.5),
       p90: quantile(times, 0.9),
@@ -123,10 +138,13 @@ try {
       baseHeap,
     };
     rows.push(row);
-    appendFileSync(csv, `${row.minute},${row.requests},${row.errors},${row.non200},${row.p50.toFixed(2)},${row.p90.toFixed(2)},${row.p99.toFixed(2)},${row.max.toFixed(1)},${row.rss.toFixed(1)},${row.wasm.toFixed(2)},${row.heap.toFixed(2)},${row.baseP50.toFixed(2)},${row.baseP99.toFixed(2)},${row.baseRss.toFixed(1)},${row.baseHeap.toFixed(2)}\n`);
-    const reasons = [...new Set(done.filter((r) => r.error).map((r) => r.error))];
+    appendFileSync(csv, `${row.minute},${row.requests},${row.errors},${row.non200},${row.p50.toFixed(2)},${row.p90.toFixed(2)},${row.p99.toFixed(2)},${row.max.toFixed(1)},${row.rss.toFixed(1)},${row.wasm.toFixed(2)},${row.heap.toFixed(2)},${row.baseP50.toFixed(2)},${row.baseP99.toFixed(2)},${row.baseRss.toFixed(1)},${row.baseHeap.toFixed(2)},${row.races},${row.baseErrors},${row.baseRaces}\n`);
+    const reasons = [...new Set(done.filter((r) => r.error && !r.race).map((r) => r.error))];
+    const raceMs = Math.max(...done.filter((r) => r.race).map((r) => r.ms));
+    const races = row.races ? `, ${row.races} idle-close races (failed within ${raceMs.toFixed(1)} ms)` : "";
+    const baseFailed = row.baseErrors + row.baseRaces ? ` (${BASELINE}: ${row.baseErrors} errors, ${row.baseRaces} idle-close races)` : "";
     console.log(
-      `minute ${m}: ${row.requests} requests, ${row.errors} errors${reasons.length ? ` (${reasons.join(", ")})` : ""}, ${row.non200} non-200, p50 ${row.p50.toFixed(1)} ms, p99 ${row.p99.toFixed(1)} ms, workerd RSS ${row.rss.toFixed(0)} MiB, wasm ${row.wasm.toFixed(1)} MiB${GC ? `, JS heap after GC ${row.heap.toFixed(1)} MiB` : ""}; ${BASELINE} p50 ${row.baseP50.toFixed(1)} ms, p99 ${row.baseP99.toFixed(1)} ms, RSS ${row.baseRss.toFixed(0)} MiB${GC ? `, JS heap after GC ${row.baseHeap.toFixed(1)} MiB` : ""}`,
+      `minute ${m}: ${row.requests} requests, ${row.errors} errors${reasons.length ? ` (${reasons.join(", ")})` : ""}${races}${baseFailed}, ${row.non200} non-200, p50 ${row.p50.toFixed(1)} ms, p99 ${row.p99.toFixed(1)} ms, workerd RSS ${row.rss.toFixed(0)} MiB, wasm ${row.wasm.toFixed(1)} MiB${GC ? `, JS heap after GC ${row.heap.toFixed(1)} MiB` : ""}; ${BASELINE} p50 ${row.baseP50.toFixed(1)} ms, p99 ${row.baseP99.toFixed(1)} ms, RSS ${row.baseRss.toFixed(0)} MiB${GC ? `, JS heap after GC ${row.baseHeap.toFixed(1)} MiB` : ""}`,
     );
   }
   await Promise.all(pending);
@@ -141,7 +159,8 @@ const sum = (key) => rows.reduce((s, r) => s + r[key], 0);
 const firstFive = rows.slice(1, 6);
 const lastFive = rows.slice(-5);
 const mean = (rs, key) => rs.reduce((s, r) => s + r[key], 0) / Math.max(1, rs.length);
-console.log(`\n${MINUTES} min at ${RATE} req/s (events ${EVENTS ? "on" : "off"}${GC ? ", forced GC before each sample" : ""}): ${sum("requests")} requests, ${sum("errors")} errors, ${sum("non200")} non-200`);
+console.log(`\n${MINUTES} min at ${RATE} req/s (events ${EVENTS ? "on" : "off"}${GC ? ", forced GC before each sample" : ""}): ${sum("requests")} requests, ${sum("errors")} errors, ${sum("races")} idle-close races, ${sum("non200")} non-200`);
+console.log(`${BASELINE}, the same requests: ${sum("baseErrors")} errors, ${sum("baseRaces")} idle-close races`);
 console.log(`p50: minutes 2-6 ${mean(firstFive, "p50").toFixed(2)} ms, last 5 ${mean(lastFive, "p50").toFixed(2)} ms`);
 console.log(`p99: minutes 2-6 ${mean(firstFive, "p99").toFixed(2)} ms, last 5 ${mean(lastFive, "p99").toFixed(2)} ms`);
 console.log(`workerd RSS: minute 1 ${rows[0]?.rss.toFixed(0)} MiB, max ${Math.max(...rows.map((r) => r.rss)).toFixed(0)} MiB, last ${rows.at(-1)?.rss.toFixed(0)} MiB`);
