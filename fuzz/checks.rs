@@ -15,7 +15,10 @@ use tailor::request::url::{form_decode, normalized_host, percent_decode, Query};
 use tailor::request::user_agent::{is_bot_user_agent, parse_user_agent};
 use tailor::store_event::{apply, parse_generic, parse_shopify, verify_signature, StoreEvent};
 use tailor::visitor::behaviour::MAX_ENCODED_LEN;
-use tailor::visitor::{verify_identity, Behaviour, IdKeys, Verified, VisitorId};
+use tailor::visitor::timestamp::parse_rfc3339;
+use tailor::visitor::{
+    verify_identity, Behaviour, Cart, CartSource, IdKeys, Verified, VisitorId, ABANDONED_AFTER_MS,
+};
 use tailor::{decide, Config, DecideOptions, RequestFacts, Visitor};
 
 /// The key the `cookies` check signs and verifies visitor ids with.
@@ -101,6 +104,45 @@ pub fn cookies(data: &[u8]) {
     let secrets: [&[u8]; 2] = [b"secret", b""];
     if let Ok(customer) = verify_identity(value, &secrets, u64::MAX / 2, u64::MAX) {
         assert!(value.starts_with(&format!("{customer}.")));
+    }
+
+    // The storefront's cart cookies (the config's `cookies` cart source): the input as a whole
+    // `Cookie` header, and as the value of the time cookie.
+    for header in [value.to_string(), format!("cart_count=3; cart_ts={value}")] {
+        cart_cookies(&header);
+    }
+}
+
+/// A cart read from the storefront's cookies: its count is the cookie's number (else 0), its
+/// time reads back from the attribute it becomes, and it is abandoned only with items in it
+/// and 30 minutes after that time.
+fn cart_cookies(header: &str) {
+    const NOW: u64 = 1_793_613_600_000;
+    const YEAR_10000_MS: u64 = 253_402_300_800_000;
+    let request = RequestFacts::get("https://shop.test/cart", Some(header), NOW);
+    let source = CartSource::Cookies {
+        count: "cart_count".to_string(),
+        updated_at: Some("cart_ts".to_string()),
+    };
+    let cart = Cart::read(&source, &request, None);
+    let count = request.cookie("cart_count");
+    let expected = count
+        .and_then(|c| c.trim().parse::<u64>().ok())
+        .unwrap_or(0);
+    assert_eq!(cart.item_count, expected, "{count:?}");
+    let abandoned = cart.is_abandoned(None, None, NOW);
+    let attributes = cart.attributes(abandoned, NOW);
+    if let Some(updated) = cart.updated_at_ms.filter(|t| *t < YEAR_10000_MS) {
+        let text = attributes["updatedAt"].as_str().expect("a time");
+        assert_eq!(
+            parse_rfc3339(text),
+            Some(updated - updated % 1000),
+            "{text}"
+        );
+    }
+    if abandoned {
+        let updated = cart.updated_at_ms.expect("abandoned carts have a time");
+        assert!(cart.item_count > 0 && NOW - updated >= ABANDONED_AFTER_MS);
     }
 }
 
