@@ -63,12 +63,17 @@ fn first_len(text: &str) -> usize {
 
 fn map(text: &str, case: Case) -> String {
     if text.is_ascii() {
-        return match case {
-            Case::Lower => text.to_ascii_lowercase(),
-            Case::Upper => text.to_ascii_uppercase(),
-        };
+        return ascii(text, case);
     }
     unicode(text, case)
+}
+
+/// Maps the ASCII letters of `text` and leaves every other character as it is.
+fn ascii(text: &str, case: Case) -> String {
+    match case {
+        Case::Lower => text.to_ascii_lowercase(),
+        Case::Upper => text.to_ascii_uppercase(),
+    }
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -83,10 +88,7 @@ fn unicode(text: &str, case: Case) -> String {
 fn unicode(text: &str, case: Case) -> String {
     match RUNTIME_MAPPING.get() {
         Some(mapping) => mapping(text, case),
-        None => match case {
-            Case::Lower => text.to_ascii_lowercase(),
-            Case::Upper => text.to_ascii_uppercase(),
-        },
+        None => ascii(text, case),
     }
 }
 
