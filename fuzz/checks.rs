@@ -173,11 +173,26 @@ pub fn conditions(data: &[u8]) {
         "lenient, not deterministic"
     );
     if let Ok(strict) = Condition::compile(&condition, "condition") {
-        let first = strict.matches(&attributes);
+        // Strict compilation only adds errors: a condition it accepts means the same.
         assert_eq!(
             strict.matches(&attributes),
             first,
-            "strict, not deterministic"
+            "strict and lenient disagree on a condition strict accepts"
+        );
+    }
+    if condition.is_object() {
+        // The logical operators compose as GrowthBook's do, whatever the condition inside.
+        let wrapped = |operator: &str, inner: Value| {
+            Condition::compile_lenient(&json!({ operator: inner })).matches(&attributes)
+        };
+        assert_eq!(wrapped("$not", condition.clone()), !first, "$not");
+        assert_eq!(wrapped("$and", json!([condition])), first, "$and of one");
+        assert_eq!(wrapped("$or", json!([condition])), first, "$or of one");
+        assert_eq!(wrapped("$nor", json!([condition])), !first, "$nor of one");
+        assert_eq!(
+            wrapped("$and", json!([condition, condition])),
+            first,
+            "$and of the condition twice"
         );
     }
 }
