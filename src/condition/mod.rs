@@ -118,8 +118,16 @@ impl Condition {
     /// Whether `attributes` (normally a JSON object) satisfies the condition. Total: never
     /// panics; where GrowthBook's JavaScript would throw, the answer is `false`.
     pub fn matches(&self, attributes: &Value) -> bool {
+        self.evaluate(attributes).unwrap_or(false)
+    }
+
+    /// Like [`Condition::matches`], but `None` where GrowthBook's JavaScript would throw a
+    /// `TypeError` (a `null` where it expects a condition, as in `{"$and": [null]}`). The
+    /// throw goes through `$not` and `$nor` as it does in JavaScript, so a condition that
+    /// throws matches neither negated nor not.
+    pub fn evaluate(&self, attributes: &Value) -> Option<bool> {
         let evaluator = Evaluator { groups: None };
-        evaluator.condition(&self.root, attributes).unwrap_or(false)
+        evaluator.condition(&self.root, attributes).ok()
     }
 
     /// Like [`Condition::matches`], looking up saved groups not resolved at compile time in
@@ -317,6 +325,28 @@ mod tests {
         let hostile = format!("{}!", "a".repeat(4_000));
         assert!(!condition.matches(&json!({"page": {"path": hostile}})));
         assert!(condition.matches(&json!({"page": {"path": "a".repeat(4_000)}})));
+    }
+
+    /// Found by the `conditions` fuzzer: GrowthBook's JavaScript throws on a `null` inside
+    /// `$and` (`Object.entries(null)`), and the throw goes through `$not` and `$nor` too, so
+    /// negating a condition that throws does not make it match.
+    #[test]
+    fn a_condition_that_throws_matches_neither_negated_nor_not() {
+        let attributes = json!({"name": "x"});
+        let throwing = json!({"$and": [{"name": "x"}, null]});
+        for wrapped in [
+            throwing.clone(),
+            json!({"$not": throwing}),
+            json!({"$nor": [throwing]}),
+            json!({"$or": [throwing]}),
+        ] {
+            let condition = Condition::compile_lenient(&wrapped);
+            assert_eq!(condition.evaluate(&attributes), None, "{wrapped}");
+            assert!(!condition.matches(&attributes), "{wrapped}");
+        }
+        let fine = Condition::compile_lenient(&json!({"$and": [{"name": "x"}]}));
+        assert_eq!(fine.evaluate(&attributes), Some(true));
+        assert!(Condition::compile(&throwing, "w").is_err());
     }
 
     #[test]
