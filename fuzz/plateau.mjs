@@ -5,8 +5,8 @@
 // The measure RELIABILITY.md uses: a target has plateaued when it gained under 0.1% new
 // coverage (`cov:`) per 5 minutes over its last 5, 10 and 30 minutes alike (a run shorter
 // than a window is judged on the windows it has, and one under 5 minutes is not judged).
-// One window alone can mislead: `config`
-// gained nothing for 5 minutes between bursts of 20 points.
+// One window alone can mislead: `config` gained nothing for 5 minutes between bursts of 20
+// points.
 //
 // A progress line carries the execution count and the average executions per second since
 // the run started, so its time is count / rate. Lines are written only when something
