@@ -54,14 +54,33 @@ fn weight<'a>(params: impl Iterator<Item = &'a str>) -> Option<u16> {
         if !name.trim().eq_ignore_ascii_case("q") {
             continue;
         }
-        let q: f32 = value.trim().parse().ok()?;
-        if !(0.0..=1.0).contains(&q) {
-            return None;
-        }
-        // NOTE: the range check above keeps this in 0..=1000 (and rejects NaN).
-        return Some((q * 1000.0).round() as u16);
+        return thousandths(value.trim());
     }
     Some(1000)
+}
+
+/// A `q` value in thousandths: `0`, `1`, or either with a fraction (`0.8`, `.5`, `1.000`),
+/// `None` for anything else (signs, exponents, `NaN`, more than 1).
+///
+/// NOTE: read by hand rather than as a float, which would link the standard library's float
+/// parser into the page Worker for this alone. Digits past the third decimal, which RFC 9110
+/// does not allow and browsers do not send, round half up, as `(q * 1000).round()` would.
+fn thousandths(q: &str) -> Option<u16> {
+    let (whole, fraction) = q.split_once('.').unwrap_or((q, ""));
+    let digits = fraction.as_bytes();
+    if !digits.iter().all(u8::is_ascii_digit) || (whole.is_empty() && digits.is_empty()) {
+        return None;
+    }
+    let digit = |i: usize| digits.get(i).map_or(0, |d| u16::from(d - b'0'));
+    let mut weight = match whole {
+        "" | "0" => 100 * digit(0) + 10 * digit(1) + digit(2),
+        "1" if digits.iter().all(|&d| d == b'0') => return Some(1000),
+        _ => return None,
+    };
+    if digit(3) >= 5 {
+        weight += 1;
+    }
+    Some(weight)
 }
 
 /// Whether `tag` looks like a BCP 47 language tag: a primary subtag of 2 or 3 letters, then
@@ -134,6 +153,16 @@ mod tests {
                 "da;level=1;q=0.4, fi;foo",
                 Some(("fi", "fi")),
             ),
+            (
+                "weights as written",
+                "fr;q=.5, de;q=0.0005, en;q=1.000, it;q=1., es;q=0.9999",
+                Some(("en", "en")),
+            ),
+            (
+                "more than 1, signs and exponents skipped",
+                "fr;q=1.001, de;q=+0.5, en;q=1e-1, it;q=inf, es;q=., pt;q=0.25",
+                Some(("pt", "pt")),
+            ),
             ("empty", "", None),
             ("only separators", ",,;;,", None),
         ];
@@ -143,6 +172,55 @@ mod tests {
                 .as_ref()
                 .map(|l| (l.primary.as_str(), l.tag.as_str()));
             assert_eq!(actual, expected, "{name}: {header:?}");
+        }
+    }
+
+    #[test]
+    fn weights_are_read_in_thousandths() {
+        let cases = [
+            ("0", Some(0)),
+            ("0.", Some(0)),
+            ("1", Some(1000)),
+            ("1.", Some(1000)),
+            ("1.000", Some(1000)),
+            ("0.8", Some(800)),
+            (".5", Some(500)),
+            ("0.123", Some(123)),
+            ("0.0004", Some(0)),
+            ("0.0005", Some(1)),
+            ("0.9995", Some(1000)),
+            ("1.001", None),
+            ("2", None),
+            ("01", None),
+            ("-0", None),
+            ("+0.5", None),
+            ("1e-1", None),
+            ("NaN", None),
+            ("inf", None),
+            ("0x1", None),
+            ("0.5.5", None),
+            (".", None),
+            ("", None),
+        ];
+        for (q, expected) in cases {
+            assert_eq!(thousandths(q), expected, "{q:?}");
+        }
+    }
+
+    #[test]
+    fn every_weight_browsers_send_reads_as_the_float_it_writes() {
+        // RFC 9110's qvalues: 0 to 1 with up to three decimals, in every spelling.
+        for n in 0..=1000u16 {
+            let whole = n / 1000;
+            let spellings = [
+                format!("{whole}.{:03}", n % 1000),
+                format!("{}", f32::from(n) / 1000.0),
+            ];
+            for q in spellings {
+                let float = q.parse::<f32>().expect("a float as Rust writes it");
+                let float = (float * 1000.0).round() as u16;
+                assert_eq!(thousandths(&q), Some(float), "{q:?}");
+            }
         }
     }
 
