@@ -209,7 +209,8 @@ mod tests {
 
     #[test]
     fn every_weight_browsers_send_reads_as_the_float_it_writes() {
-        // RFC 9110's qvalues: 0 to 1 with up to three decimals, in every spelling.
+        // RFC 9110's qvalues, 0 to 1 in thousandths, each written with three decimals and as
+        // short as Rust writes it (`0.800` and `0.8`).
         for n in 0..=1000u16 {
             let whole = n / 1000;
             let spellings = [
