@@ -169,7 +169,7 @@ test("a catalog of the wrong shape: the page is served, recommendations left alo
   const res = await fetchRaw(`${shop.url}/page`);
   assert.equal(res.status, 200);
   assert.equal(res.text, personalized(PAGE), "hero personalized, the origin's recommendations kept");
-  assert.ok(await waitForLog(shop, /catalog in KV is invalid, recommendation slots are left alone; 1 error\(s\): \(catalog\): not a valid catalog: invalid type: map, expected a sequence/), shop.logs());
+  assert.ok(await waitForLog(shop, /catalog in KV is invalid, recommendation slots are left alone; 1 error\(s\): products: expected an array, found an object/), shop.logs());
 
   // Valid JSON, valid shape, invalid values: every error is named.
   const product = { id: "p-1", handle: "a", title: "A", url: "/a", price: -1, currency: "USD", categories: [], tags: [], inStock: true, popularity: 1, createdAt: "yesterday" };
