@@ -558,7 +558,10 @@ impl Experiment {
             } else if (total - 1.0).abs() > 0.001 {
                 errors.push(ConfigError::new(
                     &at,
-                    format!("weights sum to {total}; they must sum to 1 (e.g. [0.5, 0.5])"),
+                    format!(
+                        "weights sum to {}; they must sum to 1 (e.g. [0.5, 0.5])",
+                        crate::condition::js::number_to_string(total)
+                    ),
                 ));
             }
         }
