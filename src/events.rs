@@ -409,6 +409,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_encoded_event_is_one_line_whatever_its_text_holds() {
+        // The Workers send a batch of events to the Queue as lines of one string.
+        let events = [
+            Event::Exposure {
+                experiment: "hero\ncta".into(),
+                variant: 0,
+                visitor: "v\r\n".into(),
+                at: 1,
+            },
+            Event::Seen {
+                visitor: "v".into(),
+                day: 20_428,
+                segments: vec!["vip\n".into(), "\u{2028}".into()],
+                contents: vec![("hero\n".into(), "a\nb".into())],
+            },
+        ];
+        for event in &events {
+            let line = event.encode();
+            assert!(!line.contains(['\n', '\r']), "{line}");
+            assert_eq!(Event::decode(&line).as_ref(), Ok(event));
+        }
+    }
+
+    #[test]
     fn events_travel_as_json() {
         let event = Event::Exposure {
             experiment: "cta".into(),

@@ -719,13 +719,16 @@ mod tests {
                 at_ms: NOW,
             },
             ProfileUpdate::LinkCart {
-                cart_token: "c1-abc".into(),
+                cart_token: "c1-abc\n".into(),
                 visitor: visitor(3),
                 at_ms: NOW,
             },
         ];
         for update in updates {
-            assert_eq!(ProfileUpdate::decode(&update.encode()), Some(update));
+            let text = update.encode();
+            // One line: the Workers hand the Queue its messages as lines of one string.
+            assert!(!text.contains(['\n', '\r']), "{text}");
+            assert_eq!(ProfileUpdate::decode(&text), Some(update));
         }
         assert_eq!(ProfileUpdate::decode(r#"{"kind":"store"}"#), None);
         assert_eq!(ProfileUpdate::decode("exposure"), None);

@@ -1,9 +1,11 @@
 //! Events off the page's path: page views and conversions go to a Queue, sent after the
 //! response with `wait_until`. The admin Worker consumes the Queue into D1 (`event_store`).
 
-use wasm_bindgen::JsValue;
-use worker::{console_error, Context, Env, QueueContentType, RawMessageBuilder, SendMessage};
+use wasm_bindgen_futures::JsFuture;
+use worker::{console_error, Context, Env};
 
+use super::html_rewriter::describe;
+use super::runtime::queue_texts;
 use crate::events::Event;
 
 /// The Queue carrying events.
@@ -28,19 +30,16 @@ pub async fn send_now(env: &Env, events: &[Event]) -> Result<(), String> {
     if events.is_empty() {
         return Ok(());
     }
-    let queue = env
-        .queue(QUEUE_BINDING)
-        .map_err(|_| format!("no {QUEUE_BINDING} queue binding"))?;
-    // NOTE: raw JS strings: the typed send would link a serde serializer just to copy text.
-    let messages: Vec<SendMessage<JsValue>> = events
-        .iter()
-        .map(|event| {
-            RawMessageBuilder::new(JsValue::from_str(&event.encode()))
-                .build_with_content_type(QueueContentType::Text)
-        })
-        .collect();
-    queue
-        .send_raw_batch(messages)
+    // NOTE: one call into the runtime (`runtime.js`) with the encoded events as lines, instead
+    // of workers-rs' Queue types, whose options go through a serde serializer into JavaScript.
+    let lines: Vec<String> = events.iter().map(Event::encode).collect();
+    send_lines(env, QUEUE_BINDING, &lines.join("\n")).await
+}
+
+/// Sends `lines`, one text message per line, to the Queue `binding` as one batch.
+pub async fn send_lines(env: &Env, binding: &str, lines: &str) -> Result<(), String> {
+    JsFuture::from(queue_texts(env, binding, lines))
         .await
-        .map_err(|e| format!("the queue refused them: {e}"))
+        .map(drop)
+        .map_err(describe)
 }

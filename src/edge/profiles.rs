@@ -7,10 +7,7 @@ use serde_json::json;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, Response};
-use worker::{
-    console_error, console_log, console_warn, Env, MessageBatch, QueueContentType,
-    RawMessageBuilder,
-};
+use worker::{console_error, console_log, console_warn, Env, MessageBatch};
 
 use super::reply::reply;
 use super::settings::{self, rotating_secret, Settings, SHOPIFY_SECRET, WEBHOOK_SECRET};
@@ -156,15 +153,7 @@ pub async fn read_body(request: &Request, limit: usize) -> Result<String, Respon
 
 /// Puts an update on the profile queue and waits for the queue to take it.
 pub async fn enqueue(env: &Env, update: &ProfileUpdate) -> Result<(), String> {
-    let queue = env
-        .queue(QUEUE_BINDING)
-        .map_err(|_| format!("no {QUEUE_BINDING} queue binding"))?;
-    let message = RawMessageBuilder::new(JsValue::from_str(&update.encode()))
-        .build_with_content_type(QueueContentType::Text);
-    queue
-        .send_raw(message)
-        .await
-        .map_err(|e| format!("the queue refused it: {e}"))
+    super::events::send_lines(env, QUEUE_BINDING, &update.encode()).await
 }
 
 /// The profile queue's consumer: loads what the batch touches, applies every update in

@@ -144,6 +144,27 @@ export function kvText(env, binding, key, timeoutMs) {
 }
 
 /**
+ * Sends text messages to the Queue `env[binding]` as one batch, in one crossing: `lines` holds
+ * one message per line (Tailor's messages are compact JSON, which never holds a raw newline).
+ * Resolves once the Queue has taken them; rejects with the reason Tailor logs.
+ */
+export function queueTexts(env, binding, lines) {
+  const queue = env[binding];
+  if (queue === undefined || queue === null || typeof queue.sendBatch !== "function") {
+    return Promise.reject(new Error(`no ${binding} queue binding`));
+  }
+  const messages = lines.split("\n").map((body) => ({ body, contentType: "text" }));
+  return Promise.resolve()
+    .then(() => queue.sendBatch(messages))
+    .then(
+      () => undefined,
+      (error) => {
+        throw new Error(`the queue refused them: ${error instanceof Error ? error.message : error}`);
+      },
+    );
+}
+
+/**
  * Fetches `request` from the origin at `origin` (scheme and host): same method, headers and
  * body stream, the path and query string kept, the origin's redirects handed back to the
  * browser rather than followed. A GET or HEAD that arrived with a body (some clients send

@@ -21,6 +21,11 @@ extern "C" {
     #[wasm_bindgen(js_name = kvText)]
     pub fn kv_text(env: &Env, binding: &str, key: &str, timeout_ms: f64) -> Promise;
 
+    /// Text messages (one per line) sent to the Queue `env[binding]` as one batch; rejects
+    /// with the reason Tailor logs (no such binding, or the Queue refused them).
+    #[wasm_bindgen(js_name = queueTexts)]
+    pub fn queue_texts(env: &Env, binding: &str, lines: &str) -> Promise;
+
     /// `request` fetched from the origin at `origin`, redirects handed back to the browser.
     #[wasm_bindgen(catch, js_name = fetchOrigin)]
     pub fn fetch_origin(origin: &str, request: &Request) -> Result<Promise, JsValue>;
