@@ -6,8 +6,6 @@
 //! rest of the config: variations are written as slot content, experiments can target
 //! segments, and every decision is kept with its reason.
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 use serde_json::Value;
 
@@ -301,7 +299,7 @@ pub struct AssignInput<'a> {
     pub routable: bool,
     /// Variations forced by a preview link (GrowthBook's `forcedVariations`): shown, never
     /// counted.
-    pub forced: Option<&'a HashMap<String, i64>>,
+    pub forced: Option<&'a [(String, i64)]>,
     /// The holdout forced by a preview link, instead of the visitor's own hash.
     pub held_out: Option<bool>,
 }

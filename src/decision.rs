@@ -123,7 +123,7 @@ pub fn decide(
             // to a QA script without cookies) but nothing of it is kept or reported below.
             is_bot: uncounted && preview.is_none(),
             routable: options.routable,
-            forced: forced.as_ref(),
+            forced: forced.as_deref(),
             held_out: preview.map(|p| p.variant(HOLDOUT_KEY) == Some(1)),
         },
     );

@@ -7,7 +7,6 @@
 //! writes no cookie of ours but its own, and its responses carry a debug header listing the
 //! decisions. A token whose signature does not verify forces nothing.
 
-use std::collections::HashMap;
 use std::fmt;
 
 use serde_json::{json, Value};
@@ -155,8 +154,8 @@ impl Preview {
         Value::Object(entries.collect())
     }
 
-    /// The forced variations, as GrowthBook's `forcedVariations`.
-    pub fn forced_variations(&self) -> HashMap<String, i64> {
+    /// The forced variations, as GrowthBook's `forcedVariations` (experiment key, variation).
+    pub fn forced_variations(&self) -> Vec<(String, i64)> {
         self.variants
             .iter()
             .map(|(key, variation)| (key.clone(), i64::from(*variation)))

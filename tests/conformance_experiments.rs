@@ -6,7 +6,7 @@
 //! `tailor::experiment`. Failures are collected and reported together, by section and name.
 #![cfg(not(target_arch = "wasm32"))] // native only: the Worker never runs tests
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde_json::{json, Value};
@@ -228,7 +228,7 @@ fn run_conformance() {
         ran += 1;
         let context_json = &c[1];
         let e = experiment(&c[2], "");
-        let forced: Option<HashMap<String, i64>> =
+        let forced: Option<Vec<(String, i64)>> =
             context_json["forcedVariations"].as_object().map(|m| {
                 m.iter()
                     .filter_map(|(k, v)| Some((k.clone(), v.as_i64()?)))
@@ -242,7 +242,7 @@ fn run_conformance() {
             attributes,
             url: context_json["url"].as_str().unwrap_or(""),
             query_overrides: true,
-            forced: forced.as_ref(),
+            forced: forced.as_deref(),
             qa_mode: context_json["qaMode"].as_bool().unwrap_or(false),
             disabled: context_json["enabled"] == json!(false),
             saved_groups: groups.as_ref(),

@@ -46,8 +46,6 @@ pub(crate) mod js;
 mod node;
 mod version;
 
-use std::collections::HashMap;
-
 use serde_json::Value;
 
 use crate::config::{describe_json, ConfigError};
@@ -144,7 +142,9 @@ impl Condition {
 /// `{"id": {"$inGroup": "beta_testers"}}`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SavedGroups {
-    groups: HashMap<String, Vec<Value>>,
+    // NOTE: sorted by id for binary search, rather than a hash map: the Worker's Wasm carries
+    // no hash map code for it, and the groups are looked up while the config compiles.
+    groups: Vec<(String, Vec<Value>)>,
 }
 
 impl SavedGroups {
@@ -155,12 +155,22 @@ impl SavedGroups {
 
     /// Adds (or replaces) group `id`.
     pub fn insert(&mut self, id: impl Into<String>, members: Vec<Value>) {
-        self.groups.insert(id.into(), members);
+        let id = id.into();
+        match self.position(&id) {
+            Ok(at) => self.groups[at].1 = members,
+            Err(at) => self.groups.insert(at, (id, members)),
+        }
     }
 
     /// The members of group `id`, if it exists.
     pub fn get(&self, id: &str) -> Option<&[Value]> {
-        self.groups.get(id).map(Vec::as_slice)
+        let at = self.position(id).ok()?;
+        Some(&self.groups[at].1)
+    }
+
+    fn position(&self, id: &str) -> Result<usize, usize> {
+        self.groups
+            .binary_search_by(|(known, _)| known.as_str().cmp(id))
     }
 
     /// Reads `{"group_id": [member, ...], ...}` strictly: `path` prefixes error paths.
@@ -192,13 +202,13 @@ impl SavedGroups {
     /// non-arrays; neither is worth reproducing for data GrowthBook itself always emits as
     /// arrays.
     pub fn from_json_lenient(json: &Value) -> Self {
-        let groups = json
-            .as_object()
-            .into_iter()
-            .flatten()
-            .filter_map(|(id, members)| Some((id.clone(), members.as_array()?.clone())))
-            .collect();
-        Self { groups }
+        let mut groups = Self::new();
+        for (id, members) in json.as_object().into_iter().flatten() {
+            if let Some(members) = members.as_array() {
+                groups.insert(id.clone(), members.clone());
+            }
+        }
+        groups
     }
 }
 
@@ -401,6 +411,20 @@ mod tests {
         assert!(found[0].starts_with("$or[0].c.$regex: invalid regular expression"));
         assert_eq!(found[1], "a.$bad: unknown operator \"$bad\"");
         assert_eq!(found[2], "b.$in: expected an array, found 2");
+    }
+
+    #[test]
+    fn saved_groups_are_found_whatever_order_they_were_added_in() {
+        let mut groups = SavedGroups::new();
+        for id in ["m", "b", "z", "a", "b"] {
+            groups.insert(id, vec![json!(id)]);
+        }
+        groups.insert("m", vec![json!(1), json!(2)]);
+        assert_eq!(groups.get("a"), Some(&[json!("a")][..]));
+        assert_eq!(groups.get("b"), Some(&[json!("b")][..]));
+        assert_eq!(groups.get("m"), Some(&[json!(1), json!(2)][..]));
+        assert_eq!(groups.get("z"), Some(&[json!("z")][..]));
+        assert_eq!(groups.get("c"), None);
     }
 
     #[test]

@@ -7,7 +7,7 @@ mod bucket;
 mod sticky;
 mod url;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde_json::Value;
 
@@ -160,8 +160,9 @@ pub struct RunContext<'a> {
     pub sticky: Option<&'a StickyDocs>,
     /// Whether `?<key>=<n>` forces a variation.
     pub query_overrides: bool,
-    /// Variations forced by the caller (GrowthBook's `forcedVariations`).
-    pub forced: Option<&'a HashMap<String, i64>>,
+    /// Variations forced by the caller (GrowthBook's `forcedVariations`): experiment key and
+    /// variation.
+    pub forced: Option<&'a [(String, i64)]>,
     /// GrowthBook's QA mode: nobody is bucketed.
     pub qa_mode: bool,
     /// Experiments globally disabled (GrowthBook's `enabled: false`): everyone gets the
@@ -269,7 +270,10 @@ pub fn run(experiment: &Experiment, context: &RunContext<'_>) -> Outcome {
             );
         }
     }
-    if let Some(&forced) = context.forced.and_then(|f| f.get(&experiment.key)) {
+    let forced = context
+        .forced
+        .and_then(|all| all.iter().find(|(key, _)| *key == experiment.key));
+    if let Some(&(_, forced)) = forced {
         return result(experiment, context, forced, false, None, false, "forced");
     }
     if !experiment.active {
