@@ -52,6 +52,11 @@ use crate::config::Config;
 use crate::request::RequestFacts;
 use crate::visitor::{Visitor, VISITOR_ID_BYTES};
 
+/// The Wasm's heap (see Cargo.toml): Talc, which grows the memory as dlmalloc did and never
+/// hands it back (WebAssembly memory cannot shrink).
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 /// Name of the Workers KV binding holding config and profiles.
 pub const KV_BINDING: &str = "TAILOR_KV";
 
