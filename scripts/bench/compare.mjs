@@ -18,7 +18,7 @@
 // `--wrk-seconds 0` leaves out the wrk runs. `--tailor-build o3=target/bench/build-o3` adds the
 // VIP on another build of the page Worker (worker-build's --out-dir, inside the repository:
 // Miniflare resolves the modules from here), e.g. to weigh a compiler setting.
-import { execFile, execFileSync, spawn } from "node:child_process";
+import { execFile, execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
@@ -52,6 +52,10 @@ const TTFB_SAMPLES = Number(flags["ttfb-samples"]);
 const OUT = resolve(ROOT, flags.out);
 for (const [name, value] of Object.entries({ ROUNDS, PER_BLOCK, WRK_SECONDS, WRK_CONNECTIONS, WRK_THREADS, COLD_STARTS, TTFB_SAMPLES })) {
   if (!Number.isFinite(value) || value < 0) throw new Error(`bad parameter ${name}: ${value}`);
+}
+// wrk runs last: find out now, not after the rest of the run, that it is missing.
+if (WRK_SECONDS > 0 && spawnSync("wrk", ["--version"]).error) {
+  throw new Error("wrk is not installed (apt install wrk), or pass --wrk-seconds 0 to leave out the throughput runs");
 }
 const BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36";
 
@@ -229,12 +233,20 @@ const byName = (name) => workers.find((w) => w.name === name);
 // --- measurement ---------------------------------------------------------------------------
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
+// A request sent on a kept-alive connection just as workerd closes it for idleness fails with
+// ECONNRESET before any response (Node's documented case for `reusedSocket`): the worker never
+// saw it. It is sent again on a new connection and counted per host, as the soak does; every
+// other failure stops the run.
+const idleCloseRaces = new Map();
+
 /** One GET; `body: true` keeps the text, `fresh: true` uses a new connection. */
 function get(url, headers, worker, { body = false, fresh = false } = {}) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     let firstByte;
+    let responded = false;
     const req = http.get(url, { agent: fresh ? false : agent, headers }, (res) => {
+      responded = true;
       worker?.keep(res.headers["set-cookie"]);
       let bytes = 0;
       const chunks = [];
@@ -250,7 +262,15 @@ function get(url, headers, worker, { body = false, fresh = false } = {}) {
       });
       res.on("error", reject);
     });
-    req.on("error", reject);
+    req.on("error", (error) => {
+      if (error.code === "ECONNRESET" && req.reusedSocket && !responded) {
+        const host = new URL(url).host;
+        idleCloseRaces.set(host, (idleCloseRaces.get(host) ?? 0) + 1);
+        resolve(get(url, headers, worker, { body, fresh: true }));
+      } else {
+        reject(error);
+      }
+    });
   });
 }
 
@@ -541,6 +561,7 @@ const doc = [
   "- The origin in its own process (scripts/bench/origin.mjs); each worker in its own workerd (Miniflare on loopback); CPU from /proc/<pid>/stat of that workerd (10 ms ticks), divided by the requests it served.",
   "- Tailor gets the VIP persona's cookies (the demo's persona switch) and keeps what it sets; the JS workers and GrowthBook get a browser user agent and no cookies (GrowthBook then hashes a new id per request, which the experiment ignores: every visitor gets its variation).",
   "- Tailor's cold start clock starts after its KV and D1 are seeded through Miniflare's APIs; the others' at `mf.ready`.",
+  `- Idle-close races (a request on a kept-alive connection workerd was closing, sent again on a new one): ${idleCloseRaces.size === 0 ? "none" : [...idleCloseRaces].map(([host, n]) => `${workers.find((w) => w.url.includes(host))?.name ?? host}: ${n}`).join("; ")}.`,
   `- The edits (the VIP plan, \`cargo run --example plan -- vip /\`), as GrowthBook DOM mutations in one visual-editor experiment (scripts/bench/growthbook.mjs). Checked before measuring: ${checked}`,
   "",
   "| our edit | selector | GrowthBook mutation | exact |",
