@@ -217,7 +217,7 @@ impl Catalog {
         }
         let mut errors = Vec::new();
         let mut reader = ObjectReader::new(&document, "", &mut errors);
-        if reader.value("products").is_none() {
+        if matches!(reader.value("products"), None | Some(Value::Null)) {
             errors.push(ConfigError::new("products", "is required"));
         }
         // Each product read is kept with its place in the document, for the paths below.
@@ -470,6 +470,11 @@ mod tests {
             ]
         );
         assert_eq!(errors("{}"), ["products: is required"]);
+        assert_eq!(errors(r#"{"products": null}"#), ["products: is required"]);
+        assert!(
+            Catalog::parse(r#"{"products": []}"#).is_ok(),
+            "an empty catalog is valid"
+        );
         assert_eq!(
             errors(r#"{"products": {"p-1": "not a list"}}"#),
             ["products: expected an array, found an object"]
