@@ -159,7 +159,7 @@ export function queueTexts(env, binding, lines) {
     .then(
       () => undefined,
       (error) => {
-        throw new Error(`the queue refused them: ${error instanceof Error ? error.message : error}`);
+        throw new Error(`the queue refused the batch: ${error instanceof Error ? error.message : error}`);
       },
     );
 }
